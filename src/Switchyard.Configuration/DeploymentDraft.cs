@@ -1,0 +1,38 @@
+using YamlDotNet.Core;
+
+namespace Switchyard.Configuration;
+
+/// <summary>
+/// One model entry as read from either file shape, before validation. Kept mutable and nullable so that a broken entry
+/// can still be checked for all of its problems; <see cref="FieldPaths"/> remembers where each field lives in its shape.
+/// </summary>
+internal sealed class DeploymentDraft
+{
+    public DeploymentDraft(string source, Mark start)
+    {
+        Source = source;
+        Start = start;
+    }
+
+    /// <summary>The entry's own path, e.g. <c>models[2]</c> or <c>model_list[0]</c>.</summary>
+    public string Source { get; }
+    public Mark Start { get; }
+
+    public string? Name { get; set; }
+    public string? Provider { get; set; }
+    public string? Model { get; set; }
+    public string? ApiKey { get; set; }
+    public string? ApiBase { get; set; }
+    public double? Weight { get; set; }
+    public double? TotalTimeoutSeconds { get; set; }
+    public double? FirstByteTimeoutSeconds { get; set; }
+    public double? ConnectTimeoutSeconds { get; set; }
+    public double? IdleTimeoutSeconds { get; set; }
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Field name (name, provider, model, api_key, api_base) to the key path where the user wrote or would write it.</summary>
+    public Dictionary<string, string> FieldPaths { get; } = new(StringComparer.Ordinal);
+
+    public string PathOf(string field) => FieldPaths.TryGetValue(field, out var path) ? path : KeyPath.Child(Source, field);
+}

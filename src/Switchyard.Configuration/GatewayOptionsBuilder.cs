@@ -1,0 +1,52 @@
+using Switchyard.Routing;
+
+namespace Switchyard.Configuration;
+
+/// <summary>Turns a fully read <see cref="ConfigDraft"/> into <see cref="GatewayOptions"/>, validating as it goes.</summary>
+internal static class GatewayOptionsBuilder
+{
+    private const double BytesPerMegabyte = 1024 * 1024;
+
+    public static GatewayOptions Build(ConfigDraft draft, ConfigReadContext context, IReadOnlySet<string> knownProviders)
+    {
+        var defaults = TimeoutOptions.Default;
+        var routerTimeouts = new TimeoutOptions
+        {
+            Total = DeploymentValidator.Seconds(draft.TotalTimeoutSeconds) ?? defaults.Total,
+            FirstByte = DeploymentValidator.Seconds(draft.FirstByteTimeoutSeconds) ?? defaults.FirstByte,
+            Connect = DeploymentValidator.Seconds(draft.ConnectTimeoutSeconds) ?? defaults.Connect,
+            Idle = DeploymentValidator.Seconds(draft.IdleTimeoutSeconds) ?? defaults.Idle,
+        };
+        var models = draft.Models
+            .Select(model => DeploymentValidator.Build(model, routerTimeouts, context, knownProviders))
+            .OfType<DeploymentOptions>()
+            .ToList();
+        var serverDefaults = new ServerOptions();
+
+        return new GatewayOptions
+        {
+            Models = models,
+            Router = new RouterOptions
+            {
+                Strategy = draft.Strategy ?? RoutingStrategyNames.SimpleShuffle,
+                Retries = draft.Retries ?? 0,
+                Fallbacks = FallbackValidator.Validate(draft, context, knownProviders),
+                Timeouts = routerTimeouts,
+                DropParams = draft.DropParams ?? false,
+            },
+            Server = new ServerOptions
+            {
+                Host = draft.Host ?? serverDefaults.Host,
+                Port = draft.Port ?? serverDefaults.Port,
+                MasterKey = string.IsNullOrWhiteSpace(draft.MasterKey) ? null : draft.MasterKey,
+                DataDirectory = draft.DataDirectory ?? serverDefaults.DataDirectory,
+                DatabaseUrl = string.IsNullOrWhiteSpace(draft.DatabaseUrl) ? null : draft.DatabaseUrl,
+                MaxRequestBodyBytes = draft.MaxRequestBodyMegabytes is { } megabytes
+                    ? (long)Math.Round(megabytes * BytesPerMegabyte)
+                    : serverDefaults.MaxRequestBodyBytes,
+            },
+            Providers = ProviderCredentialsBuilder.Build(draft, context, knownProviders),
+            UnsupportedKeys = [.. context.UnsupportedKeys],
+        };
+    }
+}

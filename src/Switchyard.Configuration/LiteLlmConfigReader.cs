@@ -1,0 +1,70 @@
+namespace Switchyard.Configuration;
+
+/// <summary>
+/// Reads the sections of a LiteLLM proxy <c>config.yaml</c> other than <c>model_list</c>. Only the keys that have a Switchyard
+/// meaning are read; the rest (callbacks, alerting, cooldowns, ...) end up in the unsupported-keys warning.
+/// </summary>
+internal static class LiteLlmConfigReader
+{
+    /// <summary>LiteLLM sets these in os.environ at start-up; they must be in place before any other value is resolved.</summary>
+    public static void ReadEnvironmentVariables(YamlSection root)
+    {
+        foreach (var (name, value) in root.GetStringMap("environment_variables") ?? [])
+        {
+            root.Context.SetFileEnvironmentVariable(name, value);
+        }
+    }
+
+    public static void ReadModelList(YamlSection root, ConfigDraft draft, IReadOnlySet<string> knownProviders)
+    {
+        foreach (var entry in root.GetMappingList("model_list"))
+        {
+            if (LiteLlmModelReader.Read(entry, knownProviders) is { } model)
+            {
+                draft.Models.Add(model);
+            }
+        }
+    }
+
+    public static void ReadLiteLlmSettings(YamlSection root, ConfigDraft draft)
+    {
+        if (root.GetMapping("litellm_settings") is not { } settings)
+        {
+            return;
+        }
+        draft.DropParams = settings.GetBoolean("drop_params") ?? draft.DropParams;
+        draft.Retries = settings.GetInteger("num_retries", minimum: 0) ?? draft.Retries;
+        draft.TotalTimeoutSeconds = settings.GetPositiveNumber("request_timeout") ?? draft.TotalTimeoutSeconds;
+        settings.ReportUnreadKeys();
+    }
+
+    /// <summary>Read after <c>litellm_settings</c> so that, as in LiteLLM, the router's own values win.</summary>
+    public static void ReadRouterSettings(YamlSection root, ConfigDraft draft)
+    {
+        if (root.GetMapping("router_settings") is not { } router)
+        {
+            return;
+        }
+        if (router.GetString("routing_strategy") is { } strategy)
+        {
+            draft.Strategy = StrategyReader.Normalize(router, "routing_strategy", strategy);
+        }
+        draft.Retries = router.GetInteger("num_retries", minimum: 0) ?? draft.Retries;
+        FallbackReader.Read(router, "fallbacks", draft);
+        draft.TotalTimeoutSeconds = router.GetPositiveNumber("timeout") ?? draft.TotalTimeoutSeconds;
+        draft.FirstByteTimeoutSeconds = router.GetPositiveNumber("stream_timeout") ?? draft.FirstByteTimeoutSeconds;
+        router.ReportUnreadKeys();
+    }
+
+    public static void ReadGeneralSettings(YamlSection root, ConfigDraft draft)
+    {
+        if (root.GetMapping("general_settings") is not { } general)
+        {
+            return;
+        }
+        draft.MasterKey = general.GetString("master_key") ?? draft.MasterKey;
+        draft.DatabaseUrl = general.GetString("database_url") ?? draft.DatabaseUrl;
+        draft.MaxRequestBodyMegabytes = general.GetPositiveNumber("max_request_size_mb") ?? draft.MaxRequestBodyMegabytes;
+        general.ReportUnreadKeys();
+    }
+}

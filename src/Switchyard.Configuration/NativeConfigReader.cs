@@ -1,0 +1,65 @@
+namespace Switchyard.Configuration;
+
+/// <summary>Reads the native sections: <c>models</c>, <c>router</c>, <c>server</c> and <c>providers</c>.</summary>
+internal static class NativeConfigReader
+{
+    public static void ReadModels(YamlSection root, ConfigDraft draft)
+    {
+        foreach (var entry in root.GetMappingList("models"))
+        {
+            draft.Models.Add(NativeModelReader.Read(entry));
+        }
+    }
+
+    public static void ReadRouter(YamlSection root, ConfigDraft draft)
+    {
+        if (root.GetMapping("router") is not { } router)
+        {
+            return;
+        }
+        if (router.GetString("strategy") is { } strategy)
+        {
+            draft.Strategy = StrategyReader.Normalize(router, "strategy", strategy);
+        }
+        draft.Retries = router.GetInteger("retries", minimum: 0) ?? draft.Retries;
+        FallbackReader.Read(router, "fallbacks", draft);
+        draft.TotalTimeoutSeconds = router.GetPositiveNumber("timeout") ?? draft.TotalTimeoutSeconds;
+        draft.FirstByteTimeoutSeconds = router.GetPositiveNumber("stream_timeout") ?? draft.FirstByteTimeoutSeconds;
+        draft.ConnectTimeoutSeconds = router.GetPositiveNumber("connect_timeout") ?? draft.ConnectTimeoutSeconds;
+        draft.IdleTimeoutSeconds = router.GetPositiveNumber("idle_timeout") ?? draft.IdleTimeoutSeconds;
+        draft.DropParams = router.GetBoolean("drop_params") ?? draft.DropParams;
+        router.ReportUnreadKeys();
+    }
+
+    public static void ReadServer(YamlSection root, ConfigDraft draft)
+    {
+        if (root.GetMapping("server") is not { } server)
+        {
+            return;
+        }
+        draft.MasterKey = server.GetString("master_key") ?? draft.MasterKey;
+        draft.Host = server.GetString("host") ?? draft.Host;
+        draft.Port = server.GetInteger("port", minimum: 1, maximum: 65535) ?? draft.Port;
+        draft.DataDirectory = server.GetString("data_dir") ?? draft.DataDirectory;
+        draft.DatabaseUrl = server.GetString("database_url") ?? draft.DatabaseUrl;
+        draft.MaxRequestBodyMegabytes = server.GetPositiveNumber("max_request_body_mb") ?? draft.MaxRequestBodyMegabytes;
+        server.ReportUnreadKeys();
+    }
+
+    public static void ReadProviders(YamlSection root, ConfigDraft draft)
+    {
+        if (root.GetMapping("providers") is not { } providers)
+        {
+            return;
+        }
+        foreach (var (name, value, path) in providers.Entries())
+        {
+            if (YamlSection.IsNull(value) || providers.AsMapping(value, path) is not { } entry)
+            {
+                continue;
+            }
+            draft.Providers[name] = new ProviderDraft(path, entry.GetString("api_key"), entry.GetString("api_base"));
+            entry.ReportUnreadKeys();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Switchyard.Pipeline;
+
+namespace Switchyard.Dialects.OpenAiChat;
+
+/// <summary>
+/// Rewrites an OpenAI body for the upstream by splicing bytes at the offsets the summarizer found: the model name is
+/// replaced and, when the gateway wants usage on a stream the client did not ask it for, <c>include_usage</c> is set.
+/// Everything else is relayed byte for byte.
+/// </summary>
+internal static class OpenAiBodyRewriter
+{
+    private static readonly byte[] TrueLiteral = "true"u8.ToArray();
+
+    public static byte[] Rewrite(ReadOnlySpan<byte> body, RequestSummary summary, string model, bool requestUsage)
+    {
+        var modelToken = JsonModelToken(model);
+        ReadOnlySpan<byte> insert = default;
+        int insertAt = -1, replaceStart = -1, replaceLength = 0;
+
+        if (requestUsage && summary.Stream && !summary.IncludeUsage)
+        {
+            if (summary.IncludeUsageValueStart >= 0)
+            {
+                replaceStart = summary.IncludeUsageValueStart;
+                replaceLength = summary.IncludeUsageValueLength;
+            }
+            else if (summary.StreamOptionsEnd >= 0)
+            {
+                insertAt = summary.StreamOptionsEnd;
+                insert = summary.StreamOptionsHasMembers ? ",\"include_usage\":true"u8 : "\"include_usage\":true"u8;
+            }
+            else
+            {
+                insertAt = summary.BodyEnd;
+                insert = ",\"stream_options\":{\"include_usage\":true}"u8;
+            }
+        }
+
+        var usageEdit = replaceStart >= 0 ? new Edit(replaceStart, replaceLength, TrueLiteral)
+            : insertAt >= 0 ? new Edit(insertAt, 0, insert.ToArray())
+            : default;
+        var modelEdit = new Edit(summary.ModelTokenStart, summary.ModelTokenLength, modelToken);
+        var (first, second) = usageEdit.Bytes is not null && usageEdit.At < modelEdit.At ? (usageEdit, modelEdit) : (modelEdit, usageEdit);
+
+        var output = new byte[body.Length - modelEdit.Remove + modelEdit.Bytes!.Length + (usageEdit.Bytes is null ? 0 : usageEdit.Bytes.Length - usageEdit.Remove)];
+        var written = 0;
+        var read = 0;
+        foreach (var edit in (ReadOnlySpan<Edit>)[first, second])
+        {
+            if (edit.Bytes is null) continue;
+            body[read..edit.At].CopyTo(output.AsSpan(written));
+            written += edit.At - read;
+            edit.Bytes.CopyTo(output.AsSpan(written));
+            written += edit.Bytes.Length;
+            read = edit.At + edit.Remove;
+        }
+        body[read..].CopyTo(output.AsSpan(written));
+        return output;
+    }
+
+    /// <summary>Replace <see cref="Remove"/> bytes at <see cref="At"/> with <see cref="Bytes"/>.</summary>
+    private readonly record struct Edit(int At, int Remove, byte[]? Bytes);
+
+    private static byte[] JsonModelToken(string model)
+    {
+        // JsonEncodedText escapes exactly as a JSON writer would; the quotes are added around it.
+        var encoded = JsonEncodedText.Encode(model).EncodedUtf8Bytes;
+        var token = new byte[encoded.Length + 2];
+        token[0] = (byte)'"';
+        encoded.CopyTo(token.AsSpan(1));
+        token[^1] = (byte)'"';
+        return token;
+    }
+}

@@ -1,0 +1,250 @@
+using System.Text.Json;
+using Switchyard.Protocol;
+
+namespace Switchyard.Dialects.OpenAiChat;
+
+/// <summary>Decodes an OpenAI Chat Completions request into the canonical model; unknown fields ride along.</summary>
+internal static class OpenAiChatRequestReader
+{
+    private const ApiFormat Format = ApiFormat.OpenAiChat;
+
+    public static ChatRequest Read(ReadOnlyMemory<byte> body)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        var request = new ChatRequest { Model = root.GetProperty("model").GetString()! };
+        foreach (var property in root.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "model": break;
+                case "messages":
+                    foreach (var message in value.EnumerateArray()) request.Messages.Add(ReadMessage(message));
+                    break;
+                case "tools":
+                    foreach (var tool in value.EnumerateArray()) request.Tools.Add(ReadTool(tool));
+                    break;
+                case "tool_choice": request.ToolChoice = ReadToolChoice(value); break;
+                case "parallel_tool_calls": request.ParallelToolCalls = value.GetBoolean(); break;
+                case "response_format": request.ResponseFormat = ReadResponseFormat(value); break;
+                case "reasoning_effort": request.Reasoning = (request.Reasoning ?? new()) with { Effort = value.GetString() }; break;
+                case "max_completion_tokens": request.MaxOutputTokens = value.GetInt32(); break;
+                case "max_tokens":
+                    request.MaxOutputTokens ??= value.GetInt32();
+                    request.MaxTokensWasLegacy = true;
+                    break;
+                case "temperature": request.Temperature = value.GetDouble(); break;
+                case "top_p": request.TopP = value.GetDouble(); break;
+                case "stop":
+                    request.Stop = value.ValueKind == JsonValueKind.String
+                        ? [value.GetString()!]
+                        : value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray().Select(s => s.GetString()!)] : null;
+                    break;
+                case "seed": request.Seed = value.GetInt64(); break;
+                case "presence_penalty": request.PresencePenalty = value.GetDouble(); break;
+                case "frequency_penalty": request.FrequencyPenalty = value.GetDouble(); break;
+                case "n": request.N = value.GetInt32(); break;
+                case "user": request.User = value.GetString(); break;
+                case "metadata": request.Metadata = value.Clone(); break;
+                case "stream": request.Stream = value.ValueKind == JsonValueKind.True; break;
+                case "stream_options":
+                    request.StreamIncludeUsage = value.ValueKind == JsonValueKind.Object
+                        && value.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
+                    break;
+                default:
+                    (request.Extensions ??= new(Format)).Add(property.Name, value);
+                    break;
+            }
+        }
+        if (!request.Stream) request.StreamIncludeUsage = false;
+        return request;
+    }
+
+    internal static ChatMessage ReadMessage(JsonElement element)
+    {
+        var role = element.GetProperty("role").GetString() switch
+        {
+            "system" => ChatRole.System,
+            "developer" => ChatRole.Developer,
+            "user" => ChatRole.User,
+            "assistant" => ChatRole.Assistant,
+            "tool" or "function" => ChatRole.Tool,
+            var other => throw new JsonException($"Unknown message role '{other}'."),
+        };
+        var message = new ChatMessage(role);
+        string? toolCallId = null;
+        List<ContentBlock>? body = null;
+        foreach (var property in element.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "role": break;
+                case "name": message.Name = value.GetString(); break;
+                case "content":
+                    if (value.ValueKind == JsonValueKind.String)
+                    {
+                        body = [new TextBlock(value.GetString()!)];
+                        message.ContentWasString = true;
+                    }
+                    else if (value.ValueKind == JsonValueKind.Array)
+                    {
+                        body = [.. value.EnumerateArray().Select(ReadPart)];
+                    }
+                    break;
+                case "reasoning_content" when value.ValueKind == JsonValueKind.String:
+                    if (!message.Content.OfType<ReasoningBlock>().Any()) message.Content.Insert(0, new ReasoningBlock { Text = value.GetString() });
+                    break;
+                case "thinking_blocks" when value.ValueKind == JsonValueKind.Array:
+                    // LiteLLM's convention for carrying signed thinking through the OpenAI shape; it replaces reasoning_content.
+                    message.Content.RemoveAll(b => b is ReasoningBlock);
+                    message.Content.InsertRange(0, value.EnumerateArray().Select(ReadThinkingBlock));
+                    break;
+                case "refusal" when value.ValueKind == JsonValueKind.String:
+                    (body ??= []).Add(new RefusalBlock(value.GetString()!));
+                    break;
+                case "tool_calls" when value.ValueKind == JsonValueKind.Array:
+                    foreach (var call in value.EnumerateArray()) message.Content.Add(ReadToolCall(call));
+                    break;
+                case "tool_call_id": toolCallId = value.GetString(); break;
+                default:
+                    (message.Extensions ??= new(Format)).Add(property.Name, value);
+                    break;
+            }
+        }
+        if (role == ChatRole.Tool)
+        {
+            message.Content.Add(new ToolResultBlock(toolCallId ?? "", body ?? []));
+        }
+        else if (body is not null)
+        {
+            // Text and parts come before tool calls, after reasoning.
+            var at = message.Content.FindLastIndex(b => b is ReasoningBlock) + 1;
+            message.Content.InsertRange(at, body);
+        }
+        return message;
+    }
+
+    private static ContentBlock ReadThinkingBlock(JsonElement element) => element.GetProperty("type").GetString() switch
+    {
+        "redacted_thinking" => new ReasoningBlock { RedactedData = OptionalString(element, "data") },
+        _ => new ReasoningBlock { Text = OptionalString(element, "thinking"), Signature = OptionalString(element, "signature") },
+    };
+
+    private static ContentBlock ReadPart(JsonElement part)
+    {
+        var type = part.TryGetProperty("type", out var t) ? t.GetString() : null;
+        ContentBlock block = type switch
+        {
+            "text" => new TextBlock(part.GetProperty("text").GetString()!),
+            "image_url" => ReadImage(part.GetProperty("image_url")),
+            "input_audio" => new AudioBlock
+            {
+                Base64Data = part.GetProperty("input_audio").GetProperty("data").GetString()!,
+                Format = part.GetProperty("input_audio").GetProperty("format").GetString()!,
+            },
+            "file" => ReadFile(part.GetProperty("file")),
+            "refusal" => new RefusalBlock(part.GetProperty("refusal").GetString()!),
+            _ => new RawBlock(Format, part.Clone()),
+        };
+        if (block is RawBlock) return block;
+        ExtensionData? extensions = null;
+        JsonElement? cacheControl = null;
+        foreach (var property in part.EnumerateObject())
+        {
+            if (property.Name == "cache_control") cacheControl = property.Value.Clone();
+            else if (property.Name != "type" && property.Name != type) (extensions ??= new(Format)).Add(property.Name, property.Value);
+        }
+        return block with { CacheControl = cacheControl, Extensions = extensions };
+    }
+
+    private static ImageBlock ReadImage(JsonElement imageUrl)
+    {
+        var url = imageUrl.ValueKind == JsonValueKind.String ? imageUrl.GetString()! : imageUrl.GetProperty("url").GetString()!;
+        var detail = imageUrl.ValueKind == JsonValueKind.Object ? OptionalString(imageUrl, "detail") : null;
+        return DataUrl.TryParse(url, out var mediaType, out var data)
+            ? new ImageBlock { MediaType = mediaType, Base64Data = data, Detail = detail }
+            : new ImageBlock { Url = url, Detail = detail };
+    }
+
+    private static DocumentBlock ReadFile(JsonElement file)
+    {
+        var fileData = OptionalString(file, "file_data");
+        string? mediaType = null, data = null;
+        if (fileData is not null && !DataUrl.TryParse(fileData, out mediaType, out data)) data = fileData;
+        return new DocumentBlock
+        {
+            Base64Data = data,
+            MediaType = mediaType,
+            FileId = OptionalString(file, "file_id"),
+            FileName = OptionalString(file, "filename"),
+        };
+    }
+
+    private static ToolCallBlock ReadToolCall(JsonElement call)
+    {
+        var id = OptionalString(call, "id") ?? "";
+        var type = OptionalString(call, "type") ?? "function";
+        if (call.TryGetProperty("function", out var function))
+        {
+            return new ToolCallBlock(id, OptionalString(function, "name") ?? "", OptionalString(function, "arguments") ?? "") { Type = type };
+        }
+        return new ToolCallBlock(id, OptionalString(call, "name") ?? "", "") { Type = type, Extensions = Unknown(call, "id", "type", "name") };
+    }
+
+    private static ToolDefinition ReadTool(JsonElement tool)
+    {
+        var type = OptionalString(tool, "type") ?? "function";
+        if (type != "function" || !tool.TryGetProperty("function", out var function))
+        {
+            return new ToolDefinition { Type = type, Name = OptionalString(tool, "name") ?? type, Raw = new RawBlock(Format, tool.Clone()) };
+        }
+        return new ToolDefinition
+        {
+            Name = function.GetProperty("name").GetString()!,
+            Description = OptionalString(function, "description"),
+            Parameters = function.TryGetProperty("parameters", out var parameters) ? parameters.Clone() : null,
+            Strict = function.TryGetProperty("strict", out var strict) && strict.ValueKind is JsonValueKind.True or JsonValueKind.False ? strict.GetBoolean() : null,
+            CacheControl = tool.TryGetProperty("cache_control", out var cache) ? cache.Clone() : null,
+            Extensions = Unknown(function, "name", "description", "parameters", "strict"),
+        };
+    }
+
+    private static ToolChoice ReadToolChoice(JsonElement value) => value.ValueKind == JsonValueKind.String
+        ? value.GetString() switch
+        {
+            "none" => ToolChoice.None,
+            "required" => ToolChoice.Required,
+            _ => ToolChoice.Auto,
+        }
+        : new ToolChoice(ToolChoiceMode.Function, value.GetProperty("function").GetProperty("name").GetString());
+
+    private static ResponseFormat ReadResponseFormat(JsonElement value)
+    {
+        var type = value.GetProperty("type").GetString();
+        if (type == "json_object") return new ResponseFormat(ResponseFormatKind.JsonObject);
+        if (type != "json_schema") return new ResponseFormat(ResponseFormatKind.Text);
+        var schema = value.GetProperty("json_schema");
+        return new ResponseFormat(ResponseFormatKind.JsonSchema)
+        {
+            Name = OptionalString(schema, "name"),
+            Description = OptionalString(schema, "description"),
+            Schema = schema.TryGetProperty("schema", out var s) ? s.Clone() : null,
+            Strict = schema.TryGetProperty("strict", out var strict) && strict.ValueKind is JsonValueKind.True or JsonValueKind.False ? strict.GetBoolean() : null,
+        };
+    }
+
+    private static string? OptionalString(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static ExtensionData? Unknown(JsonElement element, params string[] known)
+    {
+        ExtensionData? extensions = null;
+        foreach (var property in element.EnumerateObject())
+        {
+            if (Array.IndexOf(known, property.Name) < 0) (extensions ??= new(Format)).Add(property.Name, property.Value);
+        }
+        return extensions;
+    }
+}

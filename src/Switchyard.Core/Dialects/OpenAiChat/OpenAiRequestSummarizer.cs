@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Unicode;
+using Switchyard.Json;
+using Switchyard.Pipeline;
+using Switchyard.Protocol;
+
+namespace Switchyard.Dialects.OpenAiChat;
+
+/// <summary>
+/// Validates an OpenAI chat or embeddings body in one forward pass and reads only what the pipeline needs, noting
+/// where the model name and <c>stream_options</c> sit so that they can be rewritten without re-serializing the body.
+/// </summary>
+internal static class OpenAiRequestSummarizer
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
+
+    public static RequestSummary Summarize(ReadOnlySpan<byte> body, Operation operation)
+    {
+        if (!Utf8.IsValid(body)) throw Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
+        try
+        {
+            return Read(body, operation);
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid($"The request body is not valid JSON: {Describe(ex)}", null, "invalid_json");
+        }
+    }
+
+    private static RequestSummary Read(ReadOnlySpan<byte> body, Operation operation)
+    {
+        var reader = new Utf8JsonReader(body, ReaderOptions);
+        if (!reader.Read()) throw Invalid("The request body is empty; send a JSON object.", null, "invalid_json");
+        if (reader.TokenType != JsonTokenType.StartObject) throw Invalid("The request body must be a JSON object.", null, "invalid_json");
+
+        string? model = null;
+        int modelStart = 0, modelLength = 0;
+        bool stream = false, includeUsage = false, sawMessages = false, sawInput = false, streamOptionsHasMembers = false;
+        int streamOptionsEnd = -1, includeUsageStart = -1, includeUsageLength = 0;
+
+        while (true)
+        {
+            reader.ReadOrThrow();
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            if (reader.ValueTextEquals("model"u8))
+            {
+                reader.ReadOrThrow();
+                if (reader.TokenType != JsonTokenType.String) throw Invalid("'model' must be a string.", "model", "invalid_type");
+                model = reader.GetString();
+                modelStart = (int)reader.TokenStartIndex;
+                modelLength = (int)(reader.BytesConsumed - reader.TokenStartIndex);
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                reader.ReadOrThrow();
+                stream = reader.TokenType switch
+                {
+                    JsonTokenType.True => true,
+                    JsonTokenType.False or JsonTokenType.Null => false,
+                    _ => throw Invalid("'stream' must be a boolean.", "stream", "invalid_type"),
+                };
+            }
+            else if (reader.ValueTextEquals("stream_options"u8))
+            {
+                reader.ReadOrThrow();
+                if (reader.TokenType == JsonTokenType.Null) continue;
+                if (reader.TokenType != JsonTokenType.StartObject) throw Invalid("'stream_options' must be an object.", "stream_options", "invalid_type");
+                while (true)
+                {
+                    reader.ReadOrThrow();
+                    if (reader.TokenType == JsonTokenType.EndObject) break;
+                    streamOptionsHasMembers = true;
+                    var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
+                    reader.ReadOrThrow();
+                    if (isIncludeUsage)
+                    {
+                        includeUsage = reader.TokenType switch
+                        {
+                            JsonTokenType.True => true,
+                            JsonTokenType.False or JsonTokenType.Null => false,
+                            _ => throw Invalid("'stream_options.include_usage' must be a boolean.", "stream_options.include_usage", "invalid_type"),
+                        };
+                        includeUsageStart = (int)reader.TokenStartIndex;
+                        includeUsageLength = (int)(reader.BytesConsumed - reader.TokenStartIndex);
+                    }
+                    else reader.Skip();
+                }
+                streamOptionsEnd = (int)reader.TokenStartIndex;
+            }
+            else if (operation == Operation.Chat && reader.ValueTextEquals("messages"u8))
+            {
+                reader.ReadOrThrow();
+                if (reader.TokenType != JsonTokenType.StartArray) throw Invalid("'messages' must be an array of message objects.", "messages", "invalid_type");
+                var count = 0;
+                while (true)
+                {
+                    reader.ReadOrThrow();
+                    if (reader.TokenType == JsonTokenType.EndArray) break;
+                    if (reader.TokenType != JsonTokenType.StartObject) throw Invalid($"'messages[{count}]' must be an object.", $"messages[{count}]", "invalid_type");
+                    reader.Skip();
+                    count++;
+                }
+                if (count == 0) throw Invalid("'messages' must contain at least one message.", "messages", "invalid_value");
+                sawMessages = true;
+            }
+            else if (operation == Operation.Embeddings && reader.ValueTextEquals("input"u8))
+            {
+                reader.ReadOrThrow();
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.StartArray)) throw Invalid("'input' must be a string or an array.", "input", "invalid_type");
+                reader.Skip();
+                sawInput = true;
+            }
+            else
+            {
+                reader.ReadOrThrow();
+                reader.Skip();
+            }
+        }
+        var bodyEnd = (int)reader.TokenStartIndex;
+        if (reader.Read()) throw Invalid("The request body has content after the JSON object.", null, "invalid_json");
+
+        if (model is null) throw Invalid("You must provide a model parameter.", "model", "missing_field");
+        if (model.Length == 0) throw Invalid("'model' must not be empty.", "model", "invalid_value");
+        if (operation == Operation.Chat && !sawMessages) throw Invalid("You must provide a 'messages' array.", "messages", "missing_field");
+        if (operation == Operation.Embeddings && !sawInput) throw Invalid("You must provide an 'input'.", "input", "missing_field");
+        if (operation == Operation.Embeddings && stream) throw Invalid("Embeddings cannot be streamed.", "stream", "invalid_value");
+
+        return new RequestSummary
+        {
+            Model = model,
+            ModelTokenStart = modelStart,
+            ModelTokenLength = modelLength,
+            Stream = stream,
+            IncludeUsage = stream && includeUsage,
+            StreamOptionsEnd = streamOptionsEnd,
+            StreamOptionsHasMembers = streamOptionsHasMembers,
+            IncludeUsageValueStart = includeUsageStart,
+            IncludeUsageValueLength = includeUsageLength,
+            BodyEnd = bodyEnd,
+        };
+    }
+
+    private static string Describe(JsonException ex) =>
+        // JsonException's message names the line and byte position; keep it short and never echo the body.
+        ex.Message.Split(" Path:", 2)[0];
+
+    private static GatewayException Invalid(string message, string? param, string code) =>
+        new(GatewayError.BadRequest(message, param, code));
+}

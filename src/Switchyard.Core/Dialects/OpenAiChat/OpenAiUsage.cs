@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Switchyard.Json;
+using Switchyard.Protocol;
+
+namespace Switchyard.Dialects.OpenAiChat;
+
+/// <summary>OpenAI's inclusive usage counts, read and written against the canonical disjoint buckets.</summary>
+internal static class OpenAiUsage
+{
+    /// <summary>Reads a <c>usage</c> object; the reader is on its StartObject and ends on its EndObject.</summary>
+    public static Usage Read(ref Utf8JsonReader reader)
+    {
+        long prompt = 0, completion = 0, cached = 0, reasoning = 0, cacheWrite = 0;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName) continue;
+            if (reader.ValueTextEquals("prompt_tokens"u8)) { reader.ReadOrThrow(); prompt = reader.ReadInt64OrZero(); }
+            else if (reader.ValueTextEquals("completion_tokens"u8)) { reader.ReadOrThrow(); completion = reader.ReadInt64OrZero(); }
+            else if (reader.ValueTextEquals("cached_tokens"u8)) { reader.ReadOrThrow(); cached = reader.ReadInt64OrZero(); }
+            else if (reader.ValueTextEquals("reasoning_tokens"u8)) { reader.ReadOrThrow(); reasoning = reader.ReadInt64OrZero(); }
+            // Some OpenAI-compatible servers (and LiteLLM) report prompt-cache writes here.
+            else if (reader.ValueTextEquals("cache_creation_input_tokens"u8)) { reader.ReadOrThrow(); cacheWrite = reader.ReadInt64OrZero(); }
+        }
+        return Usage.FromOpenAi(prompt, completion, cached, reasoning, cacheWrite);
+    }
+
+    public static Usage Read(JsonElement usage) => Usage.FromOpenAi(
+        Number(usage, "prompt_tokens"),
+        Number(usage, "completion_tokens"),
+        usage.TryGetProperty("prompt_tokens_details", out var prompt) ? Number(prompt, "cached_tokens") : 0,
+        usage.TryGetProperty("completion_tokens_details", out var completion) ? Number(completion, "reasoning_tokens") : 0,
+        Number(usage, "cache_creation_input_tokens"));
+
+    private static long Number(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : 0;
+
+    /// <summary>Finds the top-level <c>usage</c> of a response or chunk without building a document.</summary>
+    public static Usage? Find(ReadOnlySpan<byte> json, out bool hasChoices)
+    {
+        hasChoices = false;
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+        Usage? usage = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.ReadOrThrow();
+                if (reader.TokenType == JsonTokenType.StartObject) usage = Read(ref reader);
+            }
+            else if (reader.ValueTextEquals("choices"u8))
+            {
+                reader.ReadOrThrow();
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    reader.ReadOrThrow();
+                    hasChoices = reader.TokenType != JsonTokenType.EndArray;
+                    if (hasChoices) SkipRestOfArray(ref reader);
+                }
+            }
+            else
+            {
+                reader.ReadOrThrow();
+                reader.Skip();
+            }
+        }
+        return usage;
+    }
+
+    private static void SkipRestOfArray(ref Utf8JsonReader reader)
+    {
+        // The reader is on the first element; skip it and the rest up to the array's end.
+        while (reader.TokenType != JsonTokenType.EndArray)
+        {
+            reader.Skip();
+            reader.ReadOrThrow();
+        }
+    }
+
+    public static void Write(Utf8JsonWriter writer, Usage usage)
+    {
+        writer.WriteStartObject("usage");
+        writer.WriteNumber("prompt_tokens", usage.PromptTokens);
+        writer.WriteNumber("completion_tokens", usage.CompletionTokens);
+        writer.WriteNumber("total_tokens", usage.TotalTokens);
+        writer.WriteStartObject("prompt_tokens_details");
+        writer.WriteNumber("cached_tokens", usage.CacheReadTokens);
+        if (usage.CacheWriteTokens > 0) writer.WriteNumber("cache_creation_tokens", usage.CacheWriteTokens);
+        writer.WriteEndObject();
+        writer.WriteStartObject("completion_tokens_details");
+        writer.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+}

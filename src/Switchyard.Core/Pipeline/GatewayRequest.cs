@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using Switchyard.Routing;
+
+namespace Switchyard.Pipeline;
+
+/// <summary>One client request travelling through the pipeline. Stages read it and leave their decisions on it.</summary>
+public sealed class GatewayRequest
+{
+    public required string RequestId { get; init; }
+    public required Operation Operation { get; init; }
+    public required RequestBody Body { get; init; }
+    /// <summary>The key the client presented (Bearer, x-api-key or api-key), or null.</summary>
+    public string? PresentedKey { get; init; }
+    /// <summary>Request headers a stage may consult (per-request routing config, session ids).</summary>
+    public Func<string, string?> Header { get; init; } = static _ => null;
+
+    /// <summary>Who is calling, set by the authentication stage.</summary>
+    public Caller? Caller { get; set; }
+    /// <summary>The deployment chosen for the current attempt, set by the router.</summary>
+    public Deployment? Target { get; set; }
+    /// <summary>Upstream attempts made so far.</summary>
+    public int Attempts { get; set; }
+
+    public long StartTimestamp { get; } = Stopwatch.GetTimestamp();
+}
+
+/// <summary>The authenticated identity behind a request.</summary>
+public sealed record Caller(string Id, bool IsAdmin)
+{
+    public static readonly Caller Anonymous = new("anonymous", IsAdmin: false);
+    public static readonly Caller Master = new("master", IsAdmin: true);
+}

@@ -1,0 +1,3 @@
+namespace Switchyard.Pipeline;
+
+public enum Operation { Chat, Embeddings }

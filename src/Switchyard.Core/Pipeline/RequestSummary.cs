@@ -1,0 +1,25 @@
+namespace Switchyard.Pipeline;
+
+/// <summary>
+/// The few fields of an inbound body that the pipeline needs, read in one forward pass without building a document.
+/// Offsets point into the raw body so that the model name can be rewritten in place.
+/// </summary>
+public sealed class RequestSummary
+{
+    public required string Model { get; init; }
+    /// <summary>Byte offset and length of the model's JSON string token (quotes included).</summary>
+    public int ModelTokenStart { get; init; }
+    public int ModelTokenLength { get; init; }
+    public bool Stream { get; init; }
+    /// <summary>Whether the client asked for usage in the stream.</summary>
+    public bool IncludeUsage { get; init; }
+    /// <summary>Offset of the closing brace of <c>stream_options</c>, or -1 when absent.</summary>
+    public int StreamOptionsEnd { get; init; } = -1;
+    /// <summary>Whether <c>stream_options</c> has at least one member (decides the comma of an inserted member).</summary>
+    public bool StreamOptionsHasMembers { get; init; }
+    /// <summary>Offset and length of an explicit <c>include_usage</c> value, or -1.</summary>
+    public int IncludeUsageValueStart { get; init; } = -1;
+    public int IncludeUsageValueLength { get; init; }
+    /// <summary>Offset of the body's closing brace.</summary>
+    public int BodyEnd { get; init; }
+}

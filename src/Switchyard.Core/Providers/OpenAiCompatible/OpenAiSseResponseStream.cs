@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using Switchyard.Dialects.OpenAiChat;
+using Switchyard.Pipeline;
+using Switchyard.Protocol;
+using Switchyard.Routing;
+using Switchyard.Streaming;
+
+namespace Switchyard.Providers.OpenAiCompatible;
+
+/// <summary>
+/// An OpenAI chat completion stream relayed event by event. Usage is picked out as it passes (and the usage-only chunk
+/// the gateway asked for on the client's behalf is marked, so it is not forwarded). A stream that ends, breaks or stalls
+/// before <c>data: [DONE]</c> ends with a <see cref="StreamFailed"/> item; so does one that sent an in-band error.
+/// </summary>
+internal sealed class OpenAiSseResponseStream : ResponseStream
+{
+    private static readonly byte[] UsageMarker = "\"usage\""u8.ToArray();
+    private static readonly byte[] ErrorMarker = "\"error\""u8.ToArray();
+    private readonly HttpResponseMessage _response;
+    private readonly CallTimers _timers;
+    private readonly string _provider;
+    private readonly DeploymentOptions _options;
+    private readonly bool _clientAskedForUsage;
+    private SseEventReader? _reader;
+    private StreamItem? _first;
+    private GatewayError? _firstError;
+
+    public OpenAiSseResponseStream(HttpResponseMessage response, CallTimers timers, string provider, DeploymentOptions options, bool clientAskedForUsage)
+    {
+        _response = response;
+        _timers = timers;
+        _provider = provider;
+        _options = options;
+        _clientAskedForUsage = clientAskedForUsage;
+    }
+
+    public override ApiFormat Format => ApiFormat.OpenAiChat;
+
+    /// <summary>Waits for the first event under the first-byte limit, so that failures before any byte can still be retried.</summary>
+    public async Task ReadFirstEventAsync()
+    {
+        _reader = new SseEventReader(await _response.Content.ReadAsStreamAsync(_timers.Token).ConfigureAwait(false));
+        var first = await _reader.ReadAsync(_timers.Token).ConfigureAwait(false);
+        _timers.FirstByteArrived();
+        if (first is null)
+        {
+            throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{_provider} closed the stream without sending anything.") { Code = "upstream_stream_empty" });
+        }
+        _first = Classify(first.Value, out _firstError);
+        if (_firstError is not null)
+        {
+            // An error before any byte reached the client is an ordinary failed call.
+            throw new GatewayException(_firstError);
+        }
+    }
+
+    public override async IAsyncEnumerable<StreamItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (_first is { } first)
+        {
+            _first = null;
+            yield return first;
+            if (first.Event is Completed) yield break;
+        }
+        while (true)
+        {
+            StreamItem item;
+            try
+            {
+                var next = await _reader!.ReadAsync(_timers.Token).ConfigureAwait(false);
+                if (next is null)
+                {
+                    item = StreamItem.Of(new StreamFailed(new GatewayError(502, ErrorKind.UpstreamError,
+                        $"{_provider} ended the stream before it was complete (no [DONE]); the answer is truncated.") { Code = "upstream_stream_truncated" }));
+                }
+                else
+                {
+                    _timers.EventArrived();
+                    item = Classify(next.Value, out var error);
+                    if (error is not null) item = StreamItem.Of(new StreamFailed(error));
+                }
+            }
+            catch (OperationCanceledException) when (_timers.TimeoutError(_provider) is { } timeout)
+            {
+                item = StreamItem.Of(new StreamFailed(timeout));
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            {
+                item = StreamItem.Of(new StreamFailed(UpstreamErrors.ConnectionFailed(_provider, ex, _options.ApiKey, _options.ApiBase) with
+                {
+                    Message = $"{_provider} broke the stream before it was complete; the answer is truncated.",
+                    Code = "upstream_stream_broken",
+                }));
+            }
+            yield return item;
+            if (item.Event is Completed or StreamFailed) yield break;
+        }
+    }
+
+    private StreamItem Classify(SseEvent sseEvent, out GatewayError? error)
+    {
+        error = null;
+        var data = sseEvent.Data.Span;
+        if (data.SequenceEqual("[DONE]"u8)) return new StreamItem(sseEvent.Raw, Completed.Instance);
+        if (data.IsEmpty) return new StreamItem(sseEvent.Raw, null);
+        if (data.IndexOf(UsageMarker) >= 0)
+        {
+            var usage = OpenAiUsage.Find(data, out var hasChoices);
+            if (usage is not null)
+            {
+                Usage = usage;
+                return new StreamItem(sseEvent.Raw, null) { UsageOnly = !hasChoices && !_clientAskedForUsage };
+            }
+        }
+        else if (data.IndexOf(ErrorMarker) >= 0 && UpstreamStreamError.TryRead(data, _provider, _options) is { } streamError)
+        {
+            error = streamError;
+        }
+        return new StreamItem(sseEvent.Raw, null);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_reader is not null) await _reader.DisposeAsync().ConfigureAwait(false);
+        _response.Dispose();
+        _timers.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+}
