@@ -88,7 +88,7 @@ def main():
 
     p = {(r["mode"], r["target"]): r for r in probe}
     if probe:
-        print("Serial probe, concurrency 1 (python http.client, keep-alive; ms, incl. ~0.04 ms of client cost on every row)")
+        print("Serial probe, concurrency 1 (probe.py: one keep-alive connection, sequential requests, rounds interleaved; ms.\n  Every row includes the client and kernel round trip; the direct row is that floor, read the differences)")
         hdr = ["target", "mode", "n", "errors", "p50", "p90", "p99", "+p50 vs direct", "+p99 vs direct",
                "+p50 vs hop", "+p99 vs hop", "TTFB p50", "+TTFB p50 vs direct", "TTFB p99"]
         out = []

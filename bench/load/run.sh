@@ -21,6 +21,7 @@ RESULTS_DIR="$REPO/bench/results"
 KEEP_TMP=0
 INSTALL=1
 REQUIRE_GW=0
+IN_PLACE=0
 MASTER_KEY="sk-bench"
 
 usage() {
@@ -48,6 +49,8 @@ Options:
       --gateway-dir DIR    use an already published gateway (DIR/switchyard); skips dotnet publish
       --gateway-timeout S  seconds to wait for GET /health/ready = 200 (default $GW_TIMEOUT)
       --require-gateway    fail if the gateway cannot be built or started (default: drop the target)
+      --publish-in-place   publish from the repo itself (default: from a copy of src/ in the temp dir,
+                           so the bench never touches the repo's bin/ and obj/)
       --port-base N        ports N (mock), N+1 (hop), N+2 (gateway) (default $PORT_BASE)
       --results-dir DIR    where the TSV goes (default bench/results)
       --keep-tmp           keep the temp dir (configs, logs, raw wrk output)
@@ -75,6 +78,7 @@ while [[ $# -gt 0 ]]; do
     --gateway-dir) GW_DIR="$2"; shift 2 ;;
     --gateway-timeout) GW_TIMEOUT="$2"; shift 2 ;;
     --require-gateway) REQUIRE_GW=1; shift ;;
+    --publish-in-place) IN_PLACE=1; shift ;;
     --port-base) PORT_BASE="$2"; shift 2 ;;
     --results-dir) RESULTS_DIR="$2"; shift 2 ;;
     --keep-tmp) KEEP_TMP=1; shift ;;
@@ -306,8 +310,19 @@ publish_gateway() {
   fi
   command -v dotnet >/dev/null 2>&1 || { log "dotnet not found"; return 1; }
   GW_DIR="$TMP/gw"
-  log "dotnet publish src/Switchyard.Server -c Release -o $GW_DIR"
-  if ! (cd "$REPO" && timeout 600 dotnet publish src/Switchyard.Server -c Release -o "$GW_DIR" -nologo -v q) >"$TMP/publish.log" 2>&1; then
+  local root="$REPO"
+  if [[ $IN_PLACE -eq 0 ]]; then
+    # publish a snapshot of the tree, so that our bin/ and obj/ never collide with a build running in the repo
+    root="$TMP/src"
+    mkdir -p "$root"
+    local f
+    for f in Directory.Build.props Directory.Build.targets Directory.Packages.props global.json NuGet.config nuget.config; do
+      [[ -e "$REPO/$f" ]] && cp "$REPO/$f" "$root/"
+    done
+    tar -C "$REPO" --exclude=bin --exclude=obj -cf - src | tar -C "$root" -xf -
+  fi
+  log "dotnet publish src/Switchyard.Server -c Release -o $GW_DIR (from ${root})"
+  if ! (cd "$root" && timeout 600 dotnet publish src/Switchyard.Server -c Release -o "$GW_DIR" -nologo -v q) >"$TMP/publish.log" 2>&1; then
     log "dotnet publish failed; last lines of $TMP/publish.log:"
     grep -E 'error|Error' "$TMP/publish.log" | sort -u | tail -15 >&2 || tail -15 "$TMP/publish.log" >&2
     return 1

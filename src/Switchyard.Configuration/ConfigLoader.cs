@@ -29,18 +29,19 @@ public static partial class ConfigLoader
     public static ConfigLoadResult LoadYaml(string yaml, IReadOnlyDictionary<string, string?> environment, IReadOnlySet<string> knownProviders)
     {
         var stream = new YamlStream();
+        var tracker = new PositionTrackingParser(new Parser(new StringReader(yaml)));
         try
         {
             // The merging parser resolves '<<: *anchor' merge keys, which hand-written configs use to share settings.
-            stream.Load(new MergingParser(new Parser(new StringReader(yaml))));
+            stream.Load(new MergingParser(tracker));
         }
         catch (YamlException e)
         {
-            return Failed(new ConfigError("", $"invalid YAML: {WithoutPosition(e)}")
-            {
-                Line = (int)e.Start.Line,
-                Column = (int)e.Start.Column,
-            });
+            return Failed(SyntaxError(WithoutPosition(e), e.Start));
+        }
+        catch (InvalidOperationException)
+        {
+            return Failed(SyntaxError("the text after this point is not valid YAML (an unclosed [ or { ?)", tracker.LastPosition));
         }
 
         var context = new ConfigReadContext(environment);
@@ -91,6 +92,9 @@ public static partial class ConfigLoader
     }
 
     private static ConfigLoadResult Failed(ConfigError error) => new(null, [error], []);
+
+    private static ConfigError SyntaxError(string message, Mark at) =>
+        new("", $"invalid YAML: {message}") { Line = (int)at.Line, Column = (int)at.Column };
 
     /// <summary>YamlDotNet prefixes its messages with "(Line: .., Col: .., Idx: ..) - (...): "; the error carries the position already.</summary>
     private static string WithoutPosition(YamlException e) => PositionPrefix().Replace(e.Message, "");

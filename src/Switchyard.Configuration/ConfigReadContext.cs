@@ -30,6 +30,8 @@ internal sealed class ConfigReadContext(IReadOnlyDictionary<string, string?> env
             Column = at is { } mark2 && mark2.Line > 0 ? (int)mark2.Column : null,
         });
 
+    public bool HasErrorAt(string path) => errors.Any(e => e.Path == path);
+
     public void Unsupported(string path) => unsupportedKeys.Add(path);
 
     /// <summary>Substitutes environment references in a scalar; an unset variable is an error naming both the variable and the key.</summary>

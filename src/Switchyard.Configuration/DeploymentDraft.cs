@@ -31,8 +31,15 @@ internal sealed class DeploymentDraft
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Field name (name, provider, model, api_key, api_base) to the key path where the user wrote or would write it.</summary>
-    public Dictionary<string, string> FieldPaths { get; } = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Path, Mark? At)> fieldLocations = new(StringComparer.Ordinal);
 
-    public string PathOf(string field) => FieldPaths.TryGetValue(field, out var path) ? path : KeyPath.Child(Source, field);
+    /// <summary>
+    /// Records where a field (name, provider, model, api_key, api_base) lives in this entry's shape, and its position when it
+    /// was written, so that a later validation error points at the key the user has to fix.
+    /// </summary>
+    public void Locate(string field, string path, Mark? at) => fieldLocations[field] = (path, at);
+
+    public string PathOf(string field) => fieldLocations.TryGetValue(field, out var location) ? location.Path : KeyPath.Child(Source, field);
+
+    public Mark MarkOf(string field) => fieldLocations.TryGetValue(field, out var location) && location.At is { } at ? at : Start;
 }

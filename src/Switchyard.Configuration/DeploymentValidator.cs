@@ -13,19 +13,19 @@ internal static class DeploymentValidator
         var errorsBefore = context.Errors.Count;
         if (string.IsNullOrWhiteSpace(draft.Name))
         {
-            context.Error(draft.PathOf("name"), "a model name is required", draft.Start);
+            context.Error(draft.PathOf("name"), "a model name is required", draft.MarkOf("name"));
         }
         if (string.IsNullOrWhiteSpace(draft.Model))
         {
-            context.Error(draft.PathOf("model"), "the upstream model is required", draft.Start);
+            context.Error(draft.PathOf("model"), "the upstream model is required", draft.MarkOf("model"));
         }
         if (string.IsNullOrWhiteSpace(draft.Provider))
         {
-            context.Error(draft.PathOf("provider"), "a provider is required", draft.Start);
+            context.Error(draft.PathOf("provider"), "a provider is required", draft.MarkOf("provider"));
         }
         else if (KnownProviderRule.Problem(draft.Provider, knownProviders) is { } unknown)
         {
-            context.Error(draft.PathOf("provider"), unknown, draft.Start);
+            context.Error(draft.PathOf("provider"), unknown, draft.MarkOf("provider"));
         }
         else
         {
@@ -74,21 +74,22 @@ internal static class DeploymentValidator
         {
             if (ApiBaseRule.Problem(apiBase) is { } problem)
             {
-                context.Error(draft.PathOf("api_base"), problem, draft.Start);
+                context.Error(draft.PathOf("api_base"), problem, draft.MarkOf("api_base"));
             }
         }
         else if (environment is { RequiresApiBase: true })
         {
             var variables = environment.BaseVariables.Count == 0 ? "" : $" (or set {string.Join(" or ", environment.BaseVariables)})";
             context.Error(draft.PathOf("api_base"),
-                $"provider '{draft.Provider}' needs an api_base for {Describe(draft)}{variables}", draft.Start);
+                $"provider '{draft.Provider}' needs an api_base for {Describe(draft)}{variables}", draft.MarkOf("api_base"));
         }
 
         if (string.IsNullOrWhiteSpace(draft.ApiKey))
         {
             draft.ApiKey = environment is null ? null : ProviderCredentialDetector.FirstSet(environment.KeyVariables, context.GetEnvironmentVariable);
         }
-        if (draft.ApiKey is null && environment is { RequiresKey: true })
+        // A key that was written but failed to resolve (unset variable) has its own error already.
+        if (draft.ApiKey is null && environment is { RequiresKey: true } && !context.HasErrorAt(draft.PathOf("api_key")))
         {
             var variables = environment.KeyVariables.Count switch
             {
@@ -96,7 +97,7 @@ internal static class DeploymentValidator
                 1 => $"{environment.KeyVariables[0]} is not set",
                 _ => $"none of {string.Join(", ", environment.KeyVariables)} is set",
             };
-            context.Error(draft.PathOf("api_key"), $"no api_key for {Describe(draft)} and {variables}", draft.Start);
+            context.Error(draft.PathOf("api_key"), $"no api_key for {Describe(draft)} and {variables}", draft.MarkOf("api_key"));
         }
     }
 

@@ -29,12 +29,14 @@ internal static class LiteLlmModelReader
     public static DeploymentDraft? Read(YamlSection entry, IReadOnlySet<string> knownProviders)
     {
         var draft = new DeploymentDraft(entry.Path, entry.Start) { Name = entry.GetString("model_name") };
-        draft.FieldPaths["name"] = entry.PathOf("model_name");
+        draft.Locate("name", entry.PathOf("model_name"), entry.MarkOf("model_name"));
         var parameters = entry.GetMapping("litellm_params");
-        var paramsPath = parameters?.Path ?? entry.PathOf("litellm_params");
-        draft.FieldPaths["provider"] = draft.FieldPaths["model"] = KeyPath.Child(paramsPath, "model");
-        draft.FieldPaths["api_key"] = KeyPath.Child(paramsPath, "api_key");
-        draft.FieldPaths["api_base"] = KeyPath.Child(paramsPath, "api_base");
+        var parametersPath = entry.PathOf("litellm_params");
+        // In this shape the provider is the prefix of litellm_params.model, so both are reported at that key.
+        draft.Locate("provider", KeyPath.Child(parametersPath, "model"), parameters?.MarkOf("model"));
+        draft.Locate("model", KeyPath.Child(parametersPath, "model"), parameters?.MarkOf("model"));
+        draft.Locate("api_key", KeyPath.Child(parametersPath, "api_key"), parameters?.MarkOf("api_key"));
+        draft.Locate("api_base", KeyPath.Child(parametersPath, "api_base"), parameters?.MarkOf("api_base"));
 
         if (parameters is not null)
         {

@@ -18,6 +18,10 @@ internal static class NativeModelReader
             ConnectTimeoutSeconds = entry.GetPositiveNumber("connect_timeout"),
             IdleTimeoutSeconds = entry.GetPositiveNumber("idle_timeout"),
         };
+        foreach (var field in (string[])["name", "provider", "model", "api_key", "api_base"])
+        {
+            draft.Locate(field, entry.PathOf(field), entry.MarkOf(field));
+        }
         foreach (var (name, value) in entry.GetStringMap("headers") ?? [])
         {
             draft.Headers[name] = value;

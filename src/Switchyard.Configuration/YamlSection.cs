@@ -40,6 +40,9 @@ internal sealed class YamlSection
 
     public string PathOf(string key) => KeyPath.Child(Path, key);
 
+    /// <summary>Where the key was written, or null when it is absent.</summary>
+    public Mark? MarkOf(string key) => entries.TryGetValue(key, out var entry) ? entry.Key.Start : null;
+
     /// <summary>Marks <paramref name="key"/> as understood; null when it is absent or explicitly empty.</summary>
     public YamlNode? Take(string key)
     {

@@ -1,3 +1,4 @@
+using Switchyard.Json;
 using System.Buffers;
 using System.Text.Json;
 using Switchyard.Pipeline;
@@ -29,13 +30,13 @@ public sealed class OpenAiChatDialect : IInboundDialect
 
     public void WriteResponse(IBufferWriter<byte> output, ChatResponse response)
     {
-        using var writer = new Utf8JsonWriter(output);
+        using var writer = new Utf8JsonWriter(output, JsonWriting.Options);
         OpenAiChatResponseWriter.Write(writer, response);
     }
 
     public void WriteError(IBufferWriter<byte> output, GatewayError error)
     {
-        using var writer = new Utf8JsonWriter(output);
+        using var writer = new Utf8JsonWriter(output, JsonWriting.Options);
         OpenAiErrorWriter.Write(writer, error);
     }
 

@@ -1,3 +1,4 @@
+using Switchyard.Json;
 using System.Buffers;
 using System.Text.Json;
 using Switchyard.Protocol;
@@ -12,7 +13,7 @@ internal static class OpenAiChatRequestWriter
     public static byte[] Write(ChatRequest request, string model, bool requestStreamUsage)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
             Write(writer, request, model, requestStreamUsage);
         }

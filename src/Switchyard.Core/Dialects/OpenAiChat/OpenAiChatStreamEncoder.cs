@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Switchyard.Json;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
 
@@ -12,7 +13,6 @@ namespace Switchyard.Dialects.OpenAiChat;
 /// </summary>
 internal sealed class OpenAiChatStreamEncoder(bool includeUsage) : IStreamEncoder
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
     private readonly Dictionary<(int Choice, int Block), int> _toolCallIndexes = [];
     private string _id = "chatcmpl-switchyard";
     private string _model = "";
@@ -145,7 +145,7 @@ internal sealed class OpenAiChatStreamEncoder(bool includeUsage) : IStreamEncode
 
     private Utf8JsonWriter Writer(IBufferWriter<byte> output)
     {
-        if (_writer is null) _writer = new Utf8JsonWriter(output, WriterOptions);
+        if (_writer is null) _writer = new Utf8JsonWriter(output, JsonWriting.Unvalidated);
         else _writer.Reset(output);
         return _writer;
     }

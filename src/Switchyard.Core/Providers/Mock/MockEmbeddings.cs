@@ -1,3 +1,4 @@
+using Switchyard.Json;
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
@@ -16,7 +17,7 @@ internal static class MockEmbeddings
         var input = document.RootElement.GetProperty("input");
         var inputs = input.ValueKind == JsonValueKind.String ? [input.GetString()!] : input.EnumerateArray().Select(e => e.ToString()).ToArray();
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
             writer.WriteStartObject();
             writer.WriteString("object", "list");

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Switchyard.Dialects.OpenAiChat;
+using Switchyard.Pipeline;
+using Switchyard.Protocol;
+using Switchyard.Server.Hosting;
+
+namespace Switchyard.Server.Endpoints;
+
+/// <summary>
+/// One model endpoint (chat completions or embeddings): reads the body, runs the pipeline, and writes the answer, the
+/// stream or the error in the client's dialect with the contract's headers.
+/// </summary>
+internal sealed class ProxyEndpoint(GatewayServices services, Operation operation, ILogger logger)
+{
+    private readonly IInboundDialect _dialect = OpenAiChatDialect.Instance;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var requestId = RequestIds.For(context);
+        context.Response.Headers["x-request-id"] = requestId;
+        var aborted = context.RequestAborted;
+        RentedBody? body = null;
+        try
+        {
+            body = await RequestBodyReader.ReadAsync(context.Request, services.Options.Server.MaxRequestBodyBytes, aborted);
+            var request = new GatewayRequest
+            {
+                RequestId = requestId,
+                Operation = operation,
+                Body = new RequestBody(body.Memory, _dialect, operation),
+                PresentedKey = PresentedKey.From(context.Request),
+                Header = name => context.Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
+            };
+            var result = await services.Pipeline.SendAsync(request, aborted);
+            await ResultWriter.WriteAsync(context, request, result, _dialect, logger);
+        }
+        catch (GatewayException ex)
+        {
+            if (ex.Error.Status >= 500) logger.LogWarning("{RequestId} failed: {Status} {Message}", requestId, ex.Error.Status, ex.Error.Message);
+            await ErrorResponses.WriteAsync(context, ex.Error, _dialect);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away; the upstream call was cancelled with it. Nothing to answer.
+            logger.LogInformation("{RequestId} cancelled by the client", requestId);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "{RequestId} failed with an unexpected error", requestId);
+            await ErrorResponses.WriteAsync(context, new GatewayError(500, ErrorKind.Internal,
+                $"The gateway failed unexpectedly; the request id is {requestId}.") { Code = "internal_error" }, _dialect);
+        }
+        finally
+        {
+            body?.Dispose();
+        }
+    }
+}
+
+internal static class RequestIds
+{
+    /// <summary>The client's <c>x-request-id</c> when it is a sane token, otherwise a new one.</summary>
+    public static string For(HttpContext context)
+    {
+        var incoming = context.Request.Headers["x-request-id"].ToString();
+        if (incoming.Length is > 0 and <= 128 && incoming.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) return incoming;
+        return "req_" + Guid.CreateVersion7().ToString("N");
+    }
+}
+
+internal static class Overhead
+{
+    /// <summary>Milliseconds the gateway itself spent on a request: time since it arrived, less the time spent waiting on upstream.</summary>
+    public static string Milliseconds(GatewayRequest request, ChatResult result)
+    {
+        var gateway = Stopwatch.GetElapsedTime(request.StartTimestamp) - result.UpstreamTime;
+        return Math.Max(0, gateway.TotalMilliseconds).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

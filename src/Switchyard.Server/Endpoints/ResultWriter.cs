@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+using Switchyard.Pipeline;
+using Switchyard.Protocol;
+
+namespace Switchyard.Server.Endpoints;
+
+/// <summary>
+/// Writes a pipeline result to the client: raw bytes when the upstream spoke the client's format, the dialect's encoding
+/// of the canonical answer otherwise. Streams are written event by event as they arrive, each flushed at once.
+/// </summary>
+internal static class ResultWriter
+{
+    public static async Task WriteAsync(HttpContext context, GatewayRequest request, ChatResult result, IInboundDialect dialect, ILogger logger)
+    {
+        var response = context.Response;
+        var headers = response.Headers;
+        headers["x-switchyard-deployment"] = result.Deployment.Label;
+        headers["x-switchyard-attempts"] = request.Attempts.ToString(CultureInfo.InvariantCulture);
+        headers["x-switchyard-overhead-ms"] = Overhead.Milliseconds(request, result);
+        response.StatusCode = result.StatusCode;
+
+        if (result.Stream is { } stream)
+        {
+            await using (stream)
+            {
+                await WriteStreamAsync(context, request, stream, dialect, logger);
+            }
+            return;
+        }
+
+        response.ContentType = "application/json";
+        if (result.Response is { } canonical && result.Format != dialect.Format)
+        {
+            dialect.WriteResponse(response.BodyWriter, canonical);
+        }
+        else
+        {
+            response.ContentLength = result.Body.Length;
+            await response.BodyWriter.WriteAsync(result.Body, context.RequestAborted);
+        }
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static async Task WriteStreamAsync(HttpContext context, GatewayRequest request, ResponseStream stream, IInboundDialect dialect, ILogger logger)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["x-accel-buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        var relay = stream.Format == dialect.Format;
+        var encoder = relay ? null : dialect.CreateStreamEncoder(request);
+        var output = response.BodyWriter;
+        await foreach (var item in stream.ReadAllAsync(context.RequestAborted))
+        {
+            if (item.UsageOnly) continue;
+            if (relay && !item.Raw.IsEmpty) output.Write(item.Raw.Span);
+            else if (item.Event is { } streamEvent) (encoder ??= dialect.CreateStreamEncoder(request)).Write(output, streamEvent);
+            else continue;
+
+            if (item.Event is StreamFailed failed)
+            {
+                logger.LogWarning("{RequestId} stream from {Deployment} failed: {Message}", request.RequestId, request.Target?.Label, failed.Error.Message);
+            }
+            var flush = await output.FlushAsync(context.RequestAborted);
+            if (flush.IsCanceled || flush.IsCompleted) break;
+        }
+    }
+}

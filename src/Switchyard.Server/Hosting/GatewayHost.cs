@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Switchyard.Configuration;
+using Switchyard.Server.Endpoints;
+
+namespace Switchyard.Server.Hosting;
+
+/// <summary>Builds the ASP.NET Core host for a resolved config. Tests use it directly with port 0.</summary>
+public static class GatewayHost
+{
+    public static WebApplication Build(GatewayOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes;
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(10));
+        });
+        builder.WebHost.UseUrls($"http://{FormatHost(options.Server.Host)}:{options.Server.Port}");
+
+        var services = new GatewayServices(options);
+        builder.Services.AddSingleton(services);
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(services.Dispose);
+        GatewayEndpoints.Map(app, services);
+        ReportStartup(app.Logger, options, services);
+        return app;
+    }
+
+    /// <summary>The address the server listens on, once started (port 0 resolves to the port the system chose).</summary>
+    public static Uri Address(WebApplication app) => new(app.Urls.First());
+
+    private static string FormatHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
+
+    private static void ReportStartup(ILogger logger, GatewayOptions options, GatewayServices services)
+    {
+        if (options.UnsupportedKeys.Count > 0)
+        {
+            logger.LogWarning("Config keys Switchyard does not support yet, and ignores: {Keys}", string.Join(", ", options.UnsupportedKeys));
+        }
+        if (services.Authenticator.IsOpen)
+        {
+            logger.LogWarning("No master key is set (server.master_key or SWITCHYARD_MASTER_KEY): every caller is allowed. Set one before exposing the gateway beyond this machine.");
+        }
+        logger.LogInformation("Models: {Models}", string.Join(", ", services.Catalog.PublicNames));
+        if (options.Providers.Count > 0) logger.LogInformation("Direct addressing (provider/model) for: {Providers}", string.Join(", ", options.Providers.Keys));
+    }
+}

@@ -1,0 +1,37 @@
+using Switchyard.Auth;
+using Switchyard.Configuration;
+using Switchyard.Pipeline;
+using Switchyard.Providers;
+using Switchyard.Routing;
+
+namespace Switchyard.Server.Hosting;
+
+/// <summary>Everything a request needs, built once from the resolved config: the catalog, the authenticator and the pipeline.</summary>
+public sealed class GatewayServices : IDisposable
+{
+    public GatewayServices(GatewayOptions options)
+    {
+        Options = options;
+        Pool = new UpstreamClientPool();
+        Registry = ProviderRegistry.CreateDefault(Pool);
+        Catalog = new ModelCatalog(
+            options.Models,
+            Registry,
+            options.Providers.ToDictionary(p => p.Key, p => (p.Value.ApiKey, p.Value.ApiBase)),
+            options.Router.Timeouts);
+        Authenticator = new MasterKeyAuthenticator(options.Server.MasterKey);
+        Pipeline = new GatewayPipelineBuilder()
+            .Use(next => new AuthenticationStage(next, Authenticator))
+            .Use(next => new RoutingStage(next, Catalog))
+            .Build(new ProviderStage());
+    }
+
+    public GatewayOptions Options { get; }
+    public UpstreamClientPool Pool { get; }
+    public ProviderRegistry Registry { get; }
+    public ModelCatalog Catalog { get; }
+    public MasterKeyAuthenticator Authenticator { get; }
+    public GatewayHandler Pipeline { get; }
+
+    public void Dispose() => Pool.Dispose();
+}

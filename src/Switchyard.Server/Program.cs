@@ -1,0 +1,3 @@
+using Switchyard.Server.Cli;
+
+return await CommandLine.Build().Parse(args).InvokeAsync();
