@@ -156,9 +156,9 @@ class Target:
             self.first_error = what[:300].replace("\t", " ").replace("\n", "\\n")
 
     def one(self, record, full_check):
-        if self.conn is None:
-            self.connect()
         try:
+            if self.conn is None:
+                self.connect()
             if self.client == "raw":
                 resp, body, t1, t2, t0 = self.conn.roundtrip()
             else:
@@ -237,9 +237,20 @@ def main():
     ap.add_argument("--warmup", type=float, default=0.5, help="seconds per target before round 1")
     ap.add_argument("--target", action="append", required=True, help="name,port,path,bodyfile[,token]")
     ap.add_argument("--client", choices=["raw", "httpclient"], default="raw")
+    ap.add_argument("--hold-cpu-awake", action="store_true",
+                    help="write 0 to /dev/cpu_dma_latency while probing (root): idle CPUs poll instead of halting, "
+                         "so wake-up latency of an idle vCPU does not swamp a 0.01-0.03 ms difference")
     ap.add_argument("--header", action="store_true", help="print the column header first")
     a = ap.parse_args()
 
+    qos = None
+    if a.hold_cpu_awake:
+        try:
+            qos = open("/dev/cpu_dma_latency", "wb", buffering=0)
+            qos.write((0).to_bytes(4, "little"))  # held until the file is closed (process exit)
+        except OSError as e:
+            print(f"probe: cannot hold /dev/cpu_dma_latency: {e}", file=sys.stderr)
+            qos = None
     targets = [Target(s, a.mode, a.client) for s in a.target]
     for t in targets:
         t.run_for(a.warmup, record=False)
@@ -249,6 +260,8 @@ def main():
     for t in targets:
         if t.conn is not None:
             t.conn.close()
+    if qos is not None:
+        qos.close()
 
     if a.header:
         print("\t".join(HEADER))

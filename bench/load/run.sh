@@ -22,6 +22,7 @@ KEEP_TMP=0
 INSTALL=1
 REQUIRE_GW=0
 IN_PLACE=0
+PROBE_PIN=split
 MASTER_KEY="sk-bench"
 
 usage() {
@@ -45,6 +46,9 @@ Options:
       --modes LIST         any of json,sse,embed (default $MODES; embed = POST /v1/embeddings)
       --probe-rounds N     c=1 probe: interleaved rounds (default $PROBE_ROUNDS)
       --probe-seconds S    c=1 probe: seconds per target per round (default $PROBE_SECONDS)
+      --probe-pin MODE     c=1 probe CPU placement: split (default: probe client on CPU 0, nginx and the
+                           gateway on CPU 1 while probing, so every client->server hop crosses CPUs the
+                           same way) or none (scheduler decides; results become bimodal on this VM)
       --no-probe           skip the c=1 probe
       --gateway-dir DIR    use an already published gateway (DIR/switchyard); skips dotnet publish
       --gateway-timeout S  seconds to wait for GET /health/ready = 200 (default $GW_TIMEOUT)
@@ -75,6 +79,7 @@ while [[ $# -gt 0 ]]; do
     --probe-rounds) PROBE_ROUNDS="$2"; shift 2 ;;
     --probe-seconds) PROBE_SECONDS="$2"; shift 2 ;;
     --no-probe) PROBE=0; shift ;;
+    --probe-pin) PROBE_PIN="$2"; shift 2 ;;
     --gateway-dir) GW_DIR="$2"; shift 2 ;;
     --gateway-timeout) GW_TIMEOUT="$2"; shift 2 ;;
     --require-gateway) REQUIRE_GW=1; shift ;;
@@ -100,6 +105,8 @@ IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
 for t in "${TARGET_LIST[@]}"; do [[ "$t" =~ ^(direct|hop|gateway)$ ]] || die "unknown target '$t'"; done
 IFS=, read -r -a MODE_LIST <<<"$MODES"
 for m in "${MODE_LIST[@]}"; do [[ "$m" =~ ^(json|sse|embed)$ ]] || die "unknown mode '$m'"; done
+[[ "$PROBE_PIN" =~ ^(split|none)$ ]] || die "--probe-pin must be split or none"
+if [[ "$PROBE_PIN" == split && ( $(nproc) -lt 2 || -z "$(command -v taskset)" ) ]]; then PROBE_PIN=none; fi
 
 MOCK_PORT=$PORT_BASE
 HOP_PORT=$((PORT_BASE + 1))
@@ -539,7 +546,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "# switchyard load run $STAMP"
   echo "# host $(hostname) $(nproc) cpus; $(uname -sr); nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*\///'); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); dotnet $(dotnet --version 2>/dev/null || echo -)"
-  echo "# duration ${DURATION}s warmup ${WARMUP}s threads $THREADS conns $CONNS targets ${TARGET_LIST[*]} modes ${MODE_LIST[*]}"
+  echo "# duration ${DURATION}s warmup ${WARMUP}s threads $THREADS conns $CONNS targets ${TARGET_LIST[*]} modes ${MODE_LIST[*]} probe ${PROBE_ROUNDS}x${PROBE_SECONDS}s pin=$PROBE_PIN"
   echo "# loadavg_before $LOAD_BEFORE"
   echo "# rss_idle_mib gateway=$GW_RSS_IDLE nginx=$NGINX_RSS_IDLE"
   echo "$TSV_COLS"
@@ -567,10 +574,18 @@ if [[ $PROBE -eq 1 ]]; then
       read -r port path model token <<<"$(target_spec "$t" "$m")"
       args+=(--target "$t,$port,$path,$TMP/bodies/$m-$model.json${token:+,$token}")
     done
-    log "c=1 probe $m: ${PROBE_ROUNDS} rounds x ${PROBE_SECONDS}s per target"
+    log "c=1 probe $m: ${PROBE_ROUNDS} rounds x ${PROBE_SECONDS}s per target (pin: $PROBE_PIN)"
+    pin=()
+    if [[ "$PROBE_PIN" == split ]]; then
+      pin=(taskset -c 0)
+      for p in $(nginx_pids) $GW_PID; do taskset -a -p -c 1 "$p" >/dev/null 2>&1 || true; done
+    fi
     timeout -k 5 $(( (PROBE_ROUNDS * ${PROBE_SECONDS%.*} + 2) * ${#TARGET_LIST[@]} + 60 )) \
-      python3 "$HERE/probe.py" --mode "$m" --rounds "$PROBE_ROUNDS" --seconds "$PROBE_SECONDS" "${args[@]}" >"$TMP/probe-$m.txt" \
+      "${pin[@]}" python3 "$HERE/probe.py" --mode "$m" --rounds "$PROBE_ROUNDS" --seconds "$PROBE_SECONDS" "${args[@]}" >"$TMP/probe-$m.txt" \
       || log "probe $m exited with status $?"
+    if [[ "$PROBE_PIN" == split ]]; then
+      for p in $(nginx_pids) $GW_PID; do taskset -a -p -c "0-$(( $(nproc) - 1 ))" "$p" >/dev/null 2>&1 || true; done
+    fi
     # PROBE mode target n errors p50 p90 p99 mean ttfb50 ttfb90 ttfb99 gw_hdr check
     awk -F'\t' -v th="$THREADS" '$1=="PROBE" {
       printf "probe\t%s\t%s\t1\t1\t-\t%s\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tmean=%s gw_overhead_hdr_p50=%s %s\n",

@@ -91,13 +91,7 @@ internal static class DeploymentValidator
         // A key that was written but failed to resolve (unset variable) has its own error already.
         if (draft.ApiKey is null && environment is { RequiresKey: true } && !context.HasErrorAt(draft.PathOf("api_key")))
         {
-            var variables = environment.KeyVariables.Count switch
-            {
-                0 => "no key variable is known for it",
-                1 => $"{environment.KeyVariables[0]} is not set",
-                _ => $"none of {string.Join(", ", environment.KeyVariables)} is set",
-            };
-            context.Error(draft.PathOf("api_key"), $"no api_key for {Describe(draft)} and {variables}", draft.MarkOf("api_key"));
+            context.Error(draft.PathOf("api_key"), $"no api_key for {Describe(draft)} and {environment.MissingKeyText()}", draft.MarkOf("api_key"));
         }
     }
 

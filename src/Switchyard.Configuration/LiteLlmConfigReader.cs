@@ -34,7 +34,7 @@ internal static class LiteLlmConfigReader
         }
         draft.DropParams = settings.GetBoolean("drop_params") ?? draft.DropParams;
         draft.Retries = settings.GetInteger("num_retries", minimum: 0) ?? draft.Retries;
-        draft.TotalTimeoutSeconds = settings.GetPositiveNumber("request_timeout") ?? draft.TotalTimeoutSeconds;
+        draft.TotalTimeoutSeconds = settings.GetTimeoutSeconds("request_timeout") ?? draft.TotalTimeoutSeconds;
         settings.ReportUnreadKeys();
     }
 
@@ -51,8 +51,8 @@ internal static class LiteLlmConfigReader
         }
         draft.Retries = router.GetInteger("num_retries", minimum: 0) ?? draft.Retries;
         FallbackReader.Read(router, "fallbacks", draft);
-        draft.TotalTimeoutSeconds = router.GetPositiveNumber("timeout") ?? draft.TotalTimeoutSeconds;
-        draft.FirstByteTimeoutSeconds = router.GetPositiveNumber("stream_timeout") ?? draft.FirstByteTimeoutSeconds;
+        draft.TotalTimeoutSeconds = router.GetTimeoutSeconds("timeout") ?? draft.TotalTimeoutSeconds;
+        draft.FirstByteTimeoutSeconds = router.GetTimeoutSeconds("stream_timeout") ?? draft.FirstByteTimeoutSeconds;
         router.ReportUnreadKeys();
     }
 
@@ -64,7 +64,7 @@ internal static class LiteLlmConfigReader
         }
         draft.MasterKey = general.GetString("master_key") ?? draft.MasterKey;
         draft.DatabaseUrl = general.GetString("database_url") ?? draft.DatabaseUrl;
-        draft.MaxRequestBodyMegabytes = general.GetPositiveNumber("max_request_size_mb") ?? draft.MaxRequestBodyMegabytes;
+        draft.MaxRequestBodyMegabytes = general.GetPositiveNumber("max_request_size_mb", maximum: NativeConfigReader.MaxRequestBodyMegabytes) ?? draft.MaxRequestBodyMegabytes;
         general.ReportUnreadKeys();
     }
 }

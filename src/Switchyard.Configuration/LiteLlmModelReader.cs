@@ -74,8 +74,8 @@ internal static class LiteLlmModelReader
         draft.ApiKey = parameters.GetString("api_key");
         draft.ApiBase = parameters.GetString("api_base");
         draft.Weight = parameters.GetPositiveNumber("weight");
-        draft.TotalTimeoutSeconds = parameters.GetPositiveNumber("timeout");
-        draft.FirstByteTimeoutSeconds = parameters.GetPositiveNumber("stream_timeout");
+        draft.TotalTimeoutSeconds = parameters.GetTimeoutSeconds("timeout");
+        draft.FirstByteTimeoutSeconds = parameters.GetTimeoutSeconds("stream_timeout");
         foreach (var limit in (string[])["rpm", "tpm"])
         {
             if (parameters.GetInteger(limit, minimum: 1) is { } value)

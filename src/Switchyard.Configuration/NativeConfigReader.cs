@@ -3,6 +3,9 @@ namespace Switchyard.Configuration;
 /// <summary>Reads the native sections: <c>models</c>, <c>router</c>, <c>server</c> and <c>providers</c>.</summary>
 internal static class NativeConfigReader
 {
+    /// <summary>Largest accepted <c>max_request_body_mb</c>: a gigabyte per request is already far past any model's context.</summary>
+    public const double MaxRequestBodyMegabytes = 1024;
+
     public static void ReadModels(YamlSection root, ConfigDraft draft)
     {
         foreach (var entry in root.GetMappingList("models"))
@@ -23,10 +26,10 @@ internal static class NativeConfigReader
         }
         draft.Retries = router.GetInteger("retries", minimum: 0) ?? draft.Retries;
         FallbackReader.Read(router, "fallbacks", draft);
-        draft.TotalTimeoutSeconds = router.GetPositiveNumber("timeout") ?? draft.TotalTimeoutSeconds;
-        draft.FirstByteTimeoutSeconds = router.GetPositiveNumber("stream_timeout") ?? draft.FirstByteTimeoutSeconds;
-        draft.ConnectTimeoutSeconds = router.GetPositiveNumber("connect_timeout") ?? draft.ConnectTimeoutSeconds;
-        draft.IdleTimeoutSeconds = router.GetPositiveNumber("idle_timeout") ?? draft.IdleTimeoutSeconds;
+        draft.TotalTimeoutSeconds = router.GetTimeoutSeconds("timeout") ?? draft.TotalTimeoutSeconds;
+        draft.FirstByteTimeoutSeconds = router.GetTimeoutSeconds("stream_timeout") ?? draft.FirstByteTimeoutSeconds;
+        draft.ConnectTimeoutSeconds = router.GetTimeoutSeconds("connect_timeout") ?? draft.ConnectTimeoutSeconds;
+        draft.IdleTimeoutSeconds = router.GetTimeoutSeconds("idle_timeout") ?? draft.IdleTimeoutSeconds;
         draft.DropParams = router.GetBoolean("drop_params") ?? draft.DropParams;
         router.ReportUnreadKeys();
     }
@@ -42,7 +45,7 @@ internal static class NativeConfigReader
         draft.Port = server.GetInteger("port", minimum: 1, maximum: 65535) ?? draft.Port;
         draft.DataDirectory = server.GetString("data_dir") ?? draft.DataDirectory;
         draft.DatabaseUrl = server.GetString("database_url") ?? draft.DatabaseUrl;
-        draft.MaxRequestBodyMegabytes = server.GetPositiveNumber("max_request_body_mb") ?? draft.MaxRequestBodyMegabytes;
+        draft.MaxRequestBodyMegabytes = server.GetPositiveNumber("max_request_body_mb", maximum: MaxRequestBodyMegabytes) ?? draft.MaxRequestBodyMegabytes;
         server.ReportUnreadKeys();
     }
 
@@ -54,7 +57,13 @@ internal static class NativeConfigReader
         }
         foreach (var (name, value, path) in providers.Entries())
         {
-            if (YamlSection.IsNull(value) || providers.AsMapping(value, path) is not { } entry)
+            if (YamlSection.IsNull(value))
+            {
+                // "openai:" alone asks for the provider with the credentials the environment has.
+                draft.Providers[name] = new ProviderDraft(path, null, null);
+                continue;
+            }
+            if (providers.AsMapping(value, path) is not { } entry)
             {
                 continue;
             }

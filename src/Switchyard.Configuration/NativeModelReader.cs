@@ -13,10 +13,10 @@ internal static class NativeModelReader
             ApiKey = entry.GetString("api_key"),
             ApiBase = entry.GetString("api_base"),
             Weight = entry.GetPositiveNumber("weight"),
-            TotalTimeoutSeconds = entry.GetPositiveNumber("timeout"),
-            FirstByteTimeoutSeconds = entry.GetPositiveNumber("stream_timeout"),
-            ConnectTimeoutSeconds = entry.GetPositiveNumber("connect_timeout"),
-            IdleTimeoutSeconds = entry.GetPositiveNumber("idle_timeout"),
+            TotalTimeoutSeconds = entry.GetTimeoutSeconds("timeout"),
+            FirstByteTimeoutSeconds = entry.GetTimeoutSeconds("stream_timeout"),
+            ConnectTimeoutSeconds = entry.GetTimeoutSeconds("connect_timeout"),
+            IdleTimeoutSeconds = entry.GetTimeoutSeconds("idle_timeout"),
         };
         foreach (var field in (string[])["name", "provider", "model", "api_key", "api_base"])
         {

@@ -29,6 +29,14 @@ internal sealed record ProviderEnvironment(
         .. NativeProviders,
     ];
 
+    /// <summary>"GROQ_API_KEY is not set" / "none of A, B is set": the tail of a missing-key error.</summary>
+    public string MissingKeyText() => KeyVariables.Count switch
+    {
+        0 => "no key variable is known for it",
+        1 => $"{KeyVariables[0]} is not set",
+        _ => $"none of {string.Join(", ", KeyVariables)} is set",
+    };
+
     /// <summary>Null for providers that need nothing from the environment (mock) or authenticate their own way (bedrock, vertex).</summary>
     public static ProviderEnvironment? Find(string provider) => All.FirstOrDefault(p => p.Provider == provider);
 }

@@ -64,17 +64,21 @@ internal sealed class YamlSection
 
     public double? GetNumber(string key) => Take(key) is { } node ? ReadNumber(node, PathOf(key)) : null;
 
-    /// <summary>Weights and timeouts: zero or a negative value is always a mistake.</summary>
-    public double? GetPositiveNumber(string key)
+    /// <summary>Weights, timeouts and sizes: zero or a negative value is always a mistake.</summary>
+    public double? GetPositiveNumber(string key, double maximum = double.MaxValue)
     {
         var value = GetNumber(key);
-        if (value is <= 0)
+        if (value is { } number && (number <= 0 || number > maximum))
         {
-            Context.Error(PathOf(key), $"must be greater than 0, got {value.Value.ToString(CultureInfo.InvariantCulture)}", entries[key].Value.Start);
+            var range = maximum == double.MaxValue ? "greater than 0" : $"greater than 0 and at most {maximum.ToString(CultureInfo.InvariantCulture)}";
+            Context.Error(PathOf(key), $"must be {range}, got {number.ToString(CultureInfo.InvariantCulture)}", entries[key].Value.Start);
             return null;
         }
         return value;
     }
+
+    /// <summary>A timeout in seconds; capped at a day, past which it is a typo (and would overflow a <see cref="TimeSpan"/> eventually).</summary>
+    public double? GetTimeoutSeconds(string key) => GetPositiveNumber(key, maximum: 24 * 60 * 60);
 
     public int? GetInteger(string key, int minimum, int maximum = int.MaxValue)
     {

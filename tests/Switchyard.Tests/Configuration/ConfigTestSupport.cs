@@ -1,5 +1,5 @@
-using Xunit;
 using Switchyard.Configuration;
+using Xunit;
 
 namespace Switchyard.Tests.Configuration;
 

@@ -1,3 +1,4 @@
+using Switchyard.Configuration;
 using Xunit;
 using static Switchyard.Tests.Configuration.ConfigTestSupport;
 
@@ -148,12 +149,11 @@ public sealed class ConfigValidationTests
     [Fact]
     public void A_yaml_syntax_error_reports_its_line()
     {
-        var result = Load("models:\n  - name: a\n    provider: [mock\n    model: m\n");
+        var result = Load("models:\n  - name: a\n    provider: mock\n  model: 'unterminated\n");
         var error = Assert.Single(result.Errors);
         Assert.Null(result.Options);
         Assert.StartsWith("invalid YAML", error.Message);
-        Assert.NotNull(error.Line);
-        Assert.InRange(error.Line.Value, 3, 5);
+        Assert.Equal(4, error.Line);
     }
 
     [Fact]
@@ -192,5 +192,33 @@ public sealed class ConfigValidationTests
         var result = Load("providers:\n  nosuch:\n    api_key: k\n  groq:\n    api_base: not-a-url\n");
         Assert.Contains("unknown provider 'nosuch'", SingleErrorAt(result, "providers.nosuch").Message);
         SingleErrorAt(result, "providers.groq.api_base");
+    }
+
+    [Fact]
+    public void A_provider_listed_without_credentials_is_an_error_and_one_listed_bare_uses_the_environment()
+    {
+        var result = Load("providers:\n  groq:\n  mistral: {}\n");
+        Assert.Equal("no api_key for provider 'groq' and GROQ_API_KEY is not set", SingleErrorAt(result, "providers.groq.api_key").Message);
+        SingleErrorAt(result, "providers.mistral.api_key");
+
+        var options = LoadValid("providers:\n  groq:\n", Env(("GROQ_API_KEY", "gsk-env")));
+        Assert.Equal(new ProviderCredentials("gsk-env", null), options.Providers["groq"]);
+    }
+
+    [Fact]
+    public void Absurd_timeouts_and_body_sizes_are_errors()
+    {
+        var result = Load("router:\n  timeout: 1e12\nserver:\n  max_request_body_mb: 1e9\n");
+        Assert.Contains("at most 86400", SingleErrorAt(result, "router.timeout").Message);
+        SingleErrorAt(result, "server.max_request_body_mb");
+    }
+
+    [Fact]
+    public void An_unclosed_flow_list_is_a_syntax_error_with_a_line()
+    {
+        // YamlDotNet's scanner fails here without a position of its own.
+        var result = Load("models:\n  - name: a\n    provider: [mock\n    model: m\n");
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(3, error.Line);
     }
 }

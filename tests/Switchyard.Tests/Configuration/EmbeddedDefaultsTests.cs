@@ -1,5 +1,5 @@
-using Xunit;
 using Switchyard.Configuration;
+using Xunit;
 using static Switchyard.Tests.Configuration.ConfigTestSupport;
 
 namespace Switchyard.Tests.Configuration;

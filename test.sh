@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the whole test suite and ends with one line "N passed, N failed, N skipped".
+# The provider fixture corpus is found through SWITCHYARD_FIXTURES (default ../shared/fixtures).
+set -uo pipefail
+cd "$(dirname "$0")"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+dotnet test --project tests/Switchyard.Tests -c Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+value() { grep -E "^\s*$1:\s*[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
+passed=$(value succeeded)
+failed=$(value failed)
+skipped=$(value skipped)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $status before reporting failures (build error or crash)."
+  failed=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

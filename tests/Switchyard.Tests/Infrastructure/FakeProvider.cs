@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Switchyard.Tests.Infrastructure;
+
+/// <summary>A request the fake provider received.</summary>
+public sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+{
+    public string BodyText => Encoding.UTF8.GetString(Body);
+}
+
+/// <summary>What the fake provider answers on one route.</summary>
+public sealed record FakeReply
+{
+    public int Status { get; init; } = 200;
+    public string ContentType { get; init; } = "application/json";
+    public byte[] Body { get; init; } = [];
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    /// <summary>Write the body as server-sent events, one flushed write per event with a pause between them.</summary>
+    public bool Streamed { get; init; }
+    public TimeSpan EventDelay { get; init; } = TimeSpan.FromMilliseconds(1);
+    /// <summary>Wait this long before sending anything (for first-byte timeouts).</summary>
+    public TimeSpan DelayBeforeHeaders { get; init; }
+    /// <summary>Stop after this many events: abort the connection, or stall without closing.</summary>
+    public int? StopAfterEvents { get; init; }
+    public bool StallInsteadOfAbort { get; init; }
+
+    public static FakeReply Json(byte[] body, int status = 200) => new() { Status = status, Body = body };
+
+    public static FakeReply Sse(byte[] body) => new() { ContentType = "text/event-stream", Body = body, Streamed = true };
+}
+
+/// <summary>
+/// A provider on real Kestrel at 127.0.0.1 that replays recorded bodies byte for byte (streams event by event, flushed as a
+/// provider sends them) and records what it received. One instance per test class; routes are set per test.
+/// </summary>
+public sealed class FakeProvider : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, FakeReply> _routes = new(StringComparer.Ordinal);
+
+    private FakeProvider(WebApplication app) => _app = app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+    public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
+    /// <summary>Requests whose client (the gateway) went away before the fake finished answering.</summary>
+    public int AbortedByClient;
+
+    public static async Task<FakeProvider> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var fake = new FakeProvider(app);
+        app.Run(fake.HandleAsync);
+        await app.StartAsync();
+        fake.BaseAddress = new Uri(app.Urls.First());
+        return fake;
+    }
+
+    public void Route(string path, FakeReply reply) => _routes[path] = reply;
+
+    public ReceivedRequest LastRequest => Received.Last();
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body);
+        Received.Enqueue(new ReceivedRequest(
+            context.Request.Method,
+            context.Request.Path + context.Request.QueryString,
+            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
+            body.ToArray()));
+
+        if (!_routes.TryGetValue(context.Request.Path, out var reply))
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+        var aborted = context.RequestAborted;
+        try
+        {
+            if (reply.DelayBeforeHeaders > TimeSpan.Zero) await Task.Delay(reply.DelayBeforeHeaders, aborted);
+            context.Response.StatusCode = reply.Status;
+            context.Response.ContentType = reply.ContentType;
+            foreach (var (name, value) in reply.Headers) context.Response.Headers[name] = value;
+            if (!reply.Streamed)
+            {
+                await context.Response.Body.WriteAsync(reply.Body, aborted);
+                return;
+            }
+            var sent = 0;
+            foreach (var chunk in SseChunks.Split(reply.Body))
+            {
+                if (reply.StopAfterEvents is { } stop && sent == stop)
+                {
+                    if (reply.StallInsteadOfAbort) await Task.Delay(Timeout.Infinite, aborted);
+                    context.Abort();
+                    return;
+                }
+                await context.Response.Body.WriteAsync(chunk, aborted);
+                await context.Response.Body.FlushAsync(aborted);
+                sent++;
+                if (reply.EventDelay > TimeSpan.Zero) await Task.Delay(reply.EventDelay, aborted);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref AbortedByClient);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Splits a recorded SSE body into events, each keeping its own separator, so that the bytes rejoin exactly.</summary>
+public static class SseChunks
+{
+    public static IEnumerable<byte[]> Split(byte[] body)
+    {
+        var start = 0;
+        for (var i = 0; i < body.Length; i++)
+        {
+            var end = SeparatorEnd(body, i);
+            if (end < 0) continue;
+            yield return body[start..end];
+            start = end;
+            i = end - 1;
+        }
+        if (start < body.Length) yield return body[start..];
+    }
+
+    private static int SeparatorEnd(byte[] b, int i)
+    {
+        if (Match(b, i, "\r\n\r\n"u8)) return i + 4;
+        if (Match(b, i, "\n\n"u8)) return i + 2;
+        return -1;
+    }
+
+    private static bool Match(byte[] b, int i, ReadOnlySpan<byte> pattern) => b.AsSpan(i).StartsWith(pattern);
+}
