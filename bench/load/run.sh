@@ -23,6 +23,7 @@ INSTALL=1
 REQUIRE_GW=0
 IN_PLACE=0
 PROBE_PIN=split
+PROBE_HOLD=1
 MASTER_KEY="sk-bench"
 
 usage() {
@@ -49,6 +50,8 @@ Options:
       --probe-pin MODE     c=1 probe CPU placement: split (default: probe client on CPU 0, nginx and the
                            gateway on CPU 1 while probing, so every client->server hop crosses CPUs the
                            same way) or none (scheduler decides; results become bimodal on this VM)
+      --probe-no-hold      c=1 probe: do not hold /dev/cpu_dma_latency at 0 (by default, as root, idle
+                           vCPUs poll instead of halting while probing: removes the VM's wake-up jitter)
       --no-probe           skip the c=1 probe
       --gateway-dir DIR    use an already published gateway (DIR/switchyard); skips dotnet publish
       --gateway-timeout S  seconds to wait for GET /health/ready = 200 (default $GW_TIMEOUT)
@@ -80,6 +83,7 @@ while [[ $# -gt 0 ]]; do
     --probe-seconds) PROBE_SECONDS="$2"; shift 2 ;;
     --no-probe) PROBE=0; shift ;;
     --probe-pin) PROBE_PIN="$2"; shift 2 ;;
+    --probe-no-hold) PROBE_HOLD=0; shift ;;
     --gateway-dir) GW_DIR="$2"; shift 2 ;;
     --gateway-timeout) GW_TIMEOUT="$2"; shift 2 ;;
     --require-gateway) REQUIRE_GW=1; shift ;;
@@ -421,6 +425,17 @@ rss_sampler() {  # outfile pids... : peak of summed VmRSS (kB) every 0.25 s unti
   done
 }
 
+children_cpu_us() {  # CPU (user+sys) of this shell's reaped children, in microseconds, from bash's `times`
+  local line
+  line=$(times | tail -1)   # e.g. "0m1.234s 0m0.567s"
+  python3 -c '
+import re, sys
+tot = 0.0
+for m, sec in re.findall(r"(\d+)m([\d.]+)s", sys.argv[1]):
+    tot += int(m) * 60 + float(sec)
+print(int(tot * 1e6))' "$line"
+}
+
 rss_now_kb() {
   local sum=0 p k v
   for p in "$@"; do
@@ -430,7 +445,7 @@ rss_now_kb() {
   echo $sum
 }
 
-TSV_COLS="kind	mode	target	conns	threads	seconds	requests	req_s	p50_ms	p90_ms	p99_ms	ttfb_p50_ms	ttfb_p90_ms	ttfb_p99_ms	non2xx	sock_err	bytes_per_req	gw_cpu_us_req	nginx_cpu_us_req	box_cores	rss_peak_mib	nginx_rss_mib	note"
+TSV_COLS="kind	mode	target	conns	threads	seconds	requests	req_s	p50_ms	p90_ms	p99_ms	ttfb_p50_ms	ttfb_p90_ms	ttfb_p99_ms	non2xx	sock_err	bytes_per_req	gw_cpu_us_req	nginx_cpu_us_req	box_cores	rss_peak_mib	nginx_rss_mib	note	wrk_cores	other_cores"
 
 run_wrk() {  # target mode conns seconds outfile
   local target="$1" mode="$2" conns="$3" secs="$4" out="$5"
@@ -463,9 +478,12 @@ measure_point() {  # target mode conns
   [[ -n "$gpids" ]] && g0=$(cpu_ticks $gpids)
   n0=$(cpu_ticks $npids)
   b0=$(box_busy_ticks)
+  local w0 w1
+  w0=$(children_cpu_us)
   t0=$(date +%s%N)
   run_wrk "$target" "$mode" "$conns" "$DURATION" "$out"
   t1=$(date +%s%N)
+  w1=$(children_cpu_us)
   b1=$(box_busy_ticks)
   n1=$(cpu_ticks $npids)
   [[ -n "$gpids" ]] && g1=$(cpu_ticks $gpids)
@@ -475,14 +493,14 @@ measure_point() {  # target mode conns
   stat=$(grep '^WRKSTAT' "$out" || true)
   if [[ -z "$stat" ]]; then
     log "no WRKSTAT from wrk for $target/$mode/c$conns:"; sed 's/^/    /' "$out" >&2
-    printf 'load\t%s\t%s\t%s\t%s\t%s\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\twrk failed\n' \
+    printf 'load\t%s\t%s\t%s\t%s\t%s\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\twrk failed\t-\t-\n' \
       "$mode" "$target" "$conns" "$THREADS" "$DURATION" >>"$TSV"
     return 0
   fi
   python3 - "$stat" "$mode" "$target" "$conns" "$THREADS" "$g0" "$g1" "$n0" "$n1" "$b0" "$b1" "$t0" "$t1" \
-      "$(cat "$rssf")" "$(cat "$nrssf")" "$CLK_TCK" "$([[ -n "$gpids" ]] && echo 1 || echo 0)" >>"$TSV" <<'EOF'
+      "$(cat "$rssf")" "$(cat "$nrssf")" "$CLK_TCK" "$([[ -n "$gpids" ]] && echo 1 || echo 0)" "$w0" "$w1" >>"$TSV" <<'EOF'
 import sys
-(stat, mode, target, conns, threads, g0, g1, n0, n1, b0, b1, t0, t1, rss, nrss, clk, has_gw) = sys.argv[1:]
+(stat, mode, target, conns, threads, g0, g1, n0, n1, b0, b1, t0, t1, rss, nrss, clk, has_gw, w0, w1) = sys.argv[1:]
 kv = dict(f.split("=", 1) for f in stat.split("\t")[1:])
 req = int(kv["requests"]); dur = int(kv["duration_us"]) / 1e6
 clk = int(clk)
@@ -497,7 +515,9 @@ row = ["load", mode, target, conns, threads, f"{dur:.2f}", str(req), f"{req / du
        "-", "-", "-", str(non2xx), str(sock), f"{int(kv['bytes']) / req:.0f}" if req else "-",
        us_per_req(g0, g1) if has_gw == "1" else "-", us_per_req(n0, n1),
        f"{(busy1 - busy0) / clk / wall:.2f}",
-       f"{int(rss) / 1024:.0f}", f"{int(nrss) / 1024:.0f}", ""]
+       f"{int(rss) / 1024:.0f}", f"{int(nrss) / 1024:.0f}", "",
+       f"{(int(w1) - int(w0)) / 1e6 / wall:.2f}",
+       f"{((busy1 - busy0) / clk - (int(g1) - int(g0) + int(n1) - int(n0)) / clk - (int(w1) - int(w0)) / 1e6) / wall:.2f}"]
 print("\t".join(row))
 EOF
   tail -1 "$TSV" | awk -F'\t' '{printf "    %-7s %-5s c=%-4s %8s req/s  p50 %s ms  p99 %s ms  non2xx %s  sockerr %s  gwCPU %s us/req  nginxCPU %s us/req\n", $3, $2, $4, $8, $9, $11, $15, $16, $18, $19}' >&2
@@ -546,7 +566,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "# switchyard load run $STAMP"
   echo "# host $(hostname) $(nproc) cpus; $(uname -sr); nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*\///'); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); dotnet $(dotnet --version 2>/dev/null || echo -)"
-  echo "# duration ${DURATION}s warmup ${WARMUP}s threads $THREADS conns $CONNS targets ${TARGET_LIST[*]} modes ${MODE_LIST[*]} probe ${PROBE_ROUNDS}x${PROBE_SECONDS}s pin=$PROBE_PIN"
+  echo "# duration ${DURATION}s warmup ${WARMUP}s threads $THREADS conns $CONNS targets ${TARGET_LIST[*]} modes ${MODE_LIST[*]} probe ${PROBE_ROUNDS}x${PROBE_SECONDS}s pin=$PROBE_PIN hold_cpu_awake=$([[ $PROBE_HOLD -eq 1 && -w /dev/cpu_dma_latency ]] && echo yes || echo no)"
   echo "# loadavg_before $LOAD_BEFORE"
   echo "# rss_idle_mib gateway=$GW_RSS_IDLE nginx=$NGINX_RSS_IDLE"
   echo "$TSV_COLS"
@@ -574,21 +594,23 @@ if [[ $PROBE -eq 1 ]]; then
       read -r port path model token <<<"$(target_spec "$t" "$m")"
       args+=(--target "$t,$port,$path,$TMP/bodies/$m-$model.json${token:+,$token}")
     done
-    log "c=1 probe $m: ${PROBE_ROUNDS} rounds x ${PROBE_SECONDS}s per target (pin: $PROBE_PIN)"
     pin=()
+    hold=""
+    [[ $PROBE_HOLD -eq 1 && -w /dev/cpu_dma_latency ]] && hold=1
+    log "c=1 probe $m: ${PROBE_ROUNDS} rounds x ${PROBE_SECONDS}s per target (pin: $PROBE_PIN, hold cpu awake: ${hold:-no})"
     if [[ "$PROBE_PIN" == split ]]; then
       pin=(taskset -c 0)
       for p in $(nginx_pids) $GW_PID; do taskset -a -p -c 1 "$p" >/dev/null 2>&1 || true; done
     fi
     timeout -k 5 $(( (PROBE_ROUNDS * ${PROBE_SECONDS%.*} + 2) * ${#TARGET_LIST[@]} + 60 )) \
-      "${pin[@]}" python3 "$HERE/probe.py" --mode "$m" --rounds "$PROBE_ROUNDS" --seconds "$PROBE_SECONDS" "${args[@]}" >"$TMP/probe-$m.txt" \
+      "${pin[@]}" python3 "$HERE/probe.py" ${hold:+--hold-cpu-awake} --mode "$m" --rounds "$PROBE_ROUNDS" --seconds "$PROBE_SECONDS" "${args[@]}" >"$TMP/probe-$m.txt" \
       || log "probe $m exited with status $?"
     if [[ "$PROBE_PIN" == split ]]; then
       for p in $(nginx_pids) $GW_PID; do taskset -a -p -c "0-$(( $(nproc) - 1 ))" "$p" >/dev/null 2>&1 || true; done
     fi
     # PROBE mode target n errors p50 p90 p99 mean ttfb50 ttfb90 ttfb99 gw_hdr check
     awk -F'\t' -v th="$THREADS" '$1=="PROBE" {
-      printf "probe\t%s\t%s\t1\t1\t-\t%s\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tmean=%s gw_overhead_hdr_p50=%s %s\n",
+      printf "probe\t%s\t%s\t1\t1\t-\t%s\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tmean=%s gw_overhead_hdr_p50=%s %s\t-\t-\n",
         $2, $3, $4, $6, $7, $8, $10, $11, $12, $5, $9, $13, $14 }' "$TMP/probe-$m.txt" >>"$TSV"
     grep '^PROBE' "$TMP/probe-$m.txt" | awk -F'\t' '{printf "    %-7s %-4s n=%-6s err=%-4s p50 %s p99 %s ttfb50 %s ms  %s\n", $3, $2, $4, $5, $6, $8, $10, $14}' >&2
   done

@@ -24,6 +24,9 @@ public sealed class UpstreamClientPool : IDisposable
                 UseCookies = false,
                 EnableMultipleHttp2Connections = true,
                 MaxConnectionsPerServer = int.MaxValue,
+                // An abandoned answer (client gone, timeout) must close its connection, not be read to the end to reuse it:
+                // a generation can run for minutes and every token of it is paid for.
+                MaxResponseDrainSize = 0,
             },
             disposeHandler: true));
 

@@ -7,9 +7,19 @@ namespace Switchyard.Server.Endpoints;
 /// <summary>Reads a request body into one contiguous rented buffer, refusing bodies over the configured limit with 413.</summary>
 internal static class RequestBodyReader
 {
+    /// <summary>
+    /// How much of an oversized body is read and thrown away before answering 413: most HTTP clients cannot read an answer
+    /// while they are still sending, so a modest excess is drained for them; beyond this the connection is simply closed.
+    /// </summary>
+    private const long DrainLimit = 64 * 1024 * 1024;
+
     public static async ValueTask<RentedBody> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > limit) throw TooLarge(limit);
+        if (request.ContentLength > limit)
+        {
+            if (request.ContentLength <= DrainLimit) await DrainAsync(request.BodyReader, cancellationToken);
+            throw TooLarge(limit);
+        }
         var reader = request.BodyReader;
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 4096, 1, limit));
         var length = 0;
@@ -28,7 +38,12 @@ internal static class RequestBodyReader
                 }
                 foreach (var segment in result.Buffer)
                 {
-                    if (length + segment.Length > limit) throw TooLarge(limit);
+                    if (length + segment.Length > limit)
+                    {
+                        reader.AdvanceTo(result.Buffer.End);
+                        await DrainAsync(reader, cancellationToken);
+                        throw TooLarge(limit);
+                    }
                     if (length + segment.Length > buffer.Length)
                     {
                         var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, Math.Max(buffer.Length * 2L, length + segment.Length)));
@@ -48,6 +63,25 @@ internal static class RequestBodyReader
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
+        }
+    }
+
+    private static async ValueTask DrainAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        long drained = 0;
+        try
+        {
+            while (drained <= DrainLimit)
+            {
+                var result = await reader.ReadAsync(cancellationToken);
+                drained += result.Buffer.Length;
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) return;
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past Kestrel's backstop limit: the connection will be closed; the 413 is still attempted.
         }
     }
 

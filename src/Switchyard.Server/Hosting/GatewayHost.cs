@@ -19,7 +19,9 @@ public static class GatewayHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes;
+            // The body limit is enforced while reading (RequestBodyReader) so that the answer is a JSON 413; Kestrel's own
+            // limit sits above the drain allowance as a backstop.
+            kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes + 64L * 1024 * 1024;
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(10));
         });
         builder.WebHost.UseUrls($"http://{FormatHost(options.Server.Host)}:{options.Server.Port}");

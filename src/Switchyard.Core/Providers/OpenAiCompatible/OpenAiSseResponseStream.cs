@@ -71,7 +71,7 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
                 if (next is null)
                 {
                     item = StreamItem.Of(new StreamFailed(new GatewayError(502, ErrorKind.UpstreamError,
-                        $"{_provider} ended the stream before it was complete (no [DONE]); the answer is truncated.") { Code = "upstream_stream_truncated" }));
+                        $"{_provider} ended the stream before its final event; the answer is truncated.") { Code = "upstream_stream_truncated" }));
                 }
                 else
                 {

@@ -1,0 +1,13 @@
+namespace Switchyard.Tests.Core;
+
+/// <summary>
+/// Bugs in src/ these tests found; each test marked with one fails until the bug is fixed. Remove the constant (and the
+/// Skip) when it is. Set one to null locally to watch its tests fail.
+/// </summary>
+internal static class KnownBugs
+{
+    public const string? ToolChoiceAny = "bug: Mistral's tool_choice \"any\" is read as Auto and written back as \"auto\" (OpenAiChatRequestReader.ReadToolChoice)";
+    public const string? ToolCallIndexDropped = "bug: unknown members of a tool call (Mistral's \"index\") are dropped (OpenAiChatRequestReader.ReadToolCall keeps Extensions only for calls without \"function\")";
+    public const string? EmptyContentArray = "bug: an assistant message with \"content\": [] is written back as \"content\": null (OpenAiChatRequestWriter.WriteMessages)";
+    public const string? StreamFalseDropped = "bug: an explicit \"stream\": false is dropped by the round trip (OpenAiChatRequestWriter.Write writes stream only when true)";
+}
