@@ -11,20 +11,21 @@ internal static class JsonEquivalence
     /// <summary>Allows a member that is in <c>actual</c> but not in <c>expected</c>; gets the expected object and the member.</summary>
     public delegate bool ExtraMemberRule(JsonElement expectedObject, string name, JsonElement actualValue);
 
-    public static void AssertEquivalent(ReadOnlySpan<byte> expected, ReadOnlySpan<byte> actual, ExtraMemberRule? allowExtra = null)
+    public static void AssertEquivalent(ReadOnlySpan<byte> expected, ReadOnlySpan<byte> actual, ExtraMemberRule? allowExtra = null, ExtraMemberRule? allowMissing = null)
     {
         using var e = JsonDocument.Parse(expected.ToArray());
         using var a = JsonDocument.Parse(actual.ToArray());
-        AssertEquivalent(e.RootElement, a.RootElement, allowExtra);
+        AssertEquivalent(e.RootElement, a.RootElement, allowExtra, allowMissing);
     }
 
-    public static void AssertEquivalent(JsonElement expected, JsonElement actual, ExtraMemberRule? allowExtra = null)
+    public static void AssertEquivalent(JsonElement expected, JsonElement actual, ExtraMemberRule? allowExtra = null, ExtraMemberRule? allowMissing = null)
     {
-        var difference = Difference(expected, actual, "$", allowExtra);
+        var difference = Difference(expected, actual, "$", allowExtra, allowMissing);
         if (difference is not null) Assert.Fail($"JSON differs at {difference}\nexpected: {expected.GetRawText()}\nactual:   {actual.GetRawText()}");
     }
 
-    public static string? Difference(JsonElement expected, JsonElement actual, string path = "$", ExtraMemberRule? allowExtra = null)
+    /// <summary>The first difference as "path: what", or null. <paramref name="allowMissing"/> may excuse a member of expected absent from actual.</summary>
+    public static string? Difference(JsonElement expected, JsonElement actual, string path = "$", ExtraMemberRule? allowExtra = null, ExtraMemberRule? allowMissing = null)
     {
         if (expected.ValueKind != actual.ValueKind) return $"{path}: expected {expected.ValueKind} {Short(expected)}, got {actual.ValueKind} {Short(actual)}";
         switch (expected.ValueKind)
@@ -39,8 +40,12 @@ internal static class JsonEquivalence
                 foreach (var member in expected.EnumerateObject())
                 {
                     expectedNames.Add(member.Name);
-                    if (!actualMembers.TryGetValue(member.Name, out var value)) return $"{path}.{member.Name}: missing (expected {Short(member.Value)})";
-                    if (Difference(member.Value, value, $"{path}.{member.Name}", allowExtra) is { } d) return d;
+                    if (!actualMembers.TryGetValue(member.Name, out var value))
+                    {
+                        if (allowMissing?.Invoke(expected, member.Name, member.Value) ?? false) continue;
+                        return $"{path}.{member.Name}: missing (expected {Short(member.Value)})";
+                    }
+                    if (Difference(member.Value, value, $"{path}.{member.Name}", allowExtra, allowMissing) is { } d) return d;
                 }
                 foreach (var (name, value) in actualMembers)
                 {
@@ -53,7 +58,7 @@ internal static class JsonEquivalence
                 if (expectedItems.Count != actualItems.Count) return $"{path}: expected {expectedItems.Count} items, got {actualItems.Count}";
                 for (var i = 0; i < expectedItems.Count; i++)
                 {
-                    if (Difference(expectedItems[i], actualItems[i], $"{path}[{i}]", allowExtra) is { } d) return d;
+                    if (Difference(expectedItems[i], actualItems[i], $"{path}[{i}]", allowExtra, allowMissing) is { } d) return d;
                 }
                 return null;
             case JsonValueKind.String:
@@ -71,6 +76,15 @@ internal static class JsonEquivalence
         name == "content" && actualValue.ValueKind == JsonValueKind.Null
         && expectedObject.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.GetString() == "assistant"
         && expectedObject.TryGetProperty("tool_calls", out _);
+
+    /// <summary>A member whose value says nothing: null, 0, or an object of such members (OpenAI's zero usage details).</summary>
+    public static bool IsNothing(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null => true,
+        JsonValueKind.Number => value.GetDouble() == 0,
+        JsonValueKind.Object => value.EnumerateObject().All(m => IsNothing(m.Value)),
+        _ => false,
+    };
 
     private static string Short(JsonElement element)
     {
