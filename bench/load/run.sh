@@ -425,15 +425,13 @@ rss_sampler() {  # outfile pids... : peak of summed VmRSS (kB) every 0.25 s unti
   done
 }
 
-children_cpu_us() {  # CPU (user+sys) of this shell's reaped children, in microseconds, from bash's `times`
-  local line
-  line=$(times | tail -1)   # e.g. "0m1.234s 0m0.567s"
-  python3 -c '
+children_cpu_us() {  # -> CHILD_CPU_US: CPU (user+sys) of this shell's reaped children, microseconds
+  # must run in the current shell: `times` in a $(...) subshell would report the subshell's (empty) children
+  times >"$TMP/times.txt"
+  CHILD_CPU_US=$(python3 -c '
 import re, sys
-tot = 0.0
-for m, sec in re.findall(r"(\d+)m([\d.]+)s", sys.argv[1]):
-    tot += int(m) * 60 + float(sec)
-print(int(tot * 1e6))' "$line"
+line = open(sys.argv[1]).read().strip().splitlines()[-1]   # e.g. "0m1.234s 0m0.567s"
+print(int(sum(int(m) * 60 + float(sec) for m, sec in re.findall(r"(\d+)m([\d.]+)s", line)) * 1e6))' "$TMP/times.txt")
 }
 
 rss_now_kb() {
@@ -479,11 +477,11 @@ measure_point() {  # target mode conns
   n0=$(cpu_ticks $npids)
   b0=$(box_busy_ticks)
   local w0 w1
-  w0=$(children_cpu_us)
+  children_cpu_us; w0=$CHILD_CPU_US
   t0=$(date +%s%N)
   run_wrk "$target" "$mode" "$conns" "$DURATION" "$out"
   t1=$(date +%s%N)
-  w1=$(children_cpu_us)
+  children_cpu_us; w1=$CHILD_CPU_US
   b1=$(box_busy_ticks)
   n1=$(cpu_ticks $npids)
   [[ -n "$gpids" ]] && g1=$(cpu_ticks $gpids)

@@ -15,6 +15,12 @@ public sealed record Usage
     public long OutputTokens { get; init; }
     public long ReasoningTokens { get; init; }
 
+    /// <summary>
+    /// The usage object exactly as the provider sent it, with its format. A writer of that format emits it unchanged while
+    /// its counts still agree with the buckets, so provider-specific details (audio tokens, prediction tokens) survive.
+    /// </summary>
+    public RawBlock? Original { get; init; }
+
     public long PromptTokens => InputTokens + CacheReadTokens + CacheWriteTokens;
     public long CompletionTokens => OutputTokens + ReasoningTokens;
     public long TotalTokens => PromptTokens + CompletionTokens;

@@ -186,9 +186,14 @@ internal static class OpenAiChatRequestReader
     {
         var id = OptionalString(call, "id") ?? "";
         var type = OptionalString(call, "type") ?? "function";
+        // Fields beside id/type/function (Mistral's "index", vendor extras) ride along for a same-format writer.
         if (call.TryGetProperty("function", out var function))
         {
-            return new ToolCallBlock(id, OptionalString(function, "name") ?? "", OptionalString(function, "arguments") ?? "") { Type = type };
+            return new ToolCallBlock(id, OptionalString(function, "name") ?? "", OptionalString(function, "arguments") ?? "")
+            {
+                Type = type,
+                Extensions = Unknown(call, "id", "type", "function"),
+            };
         }
         return new ToolCallBlock(id, OptionalString(call, "name") ?? "", "") { Type = type, Extensions = Unknown(call, "id", "type", "name") };
     }

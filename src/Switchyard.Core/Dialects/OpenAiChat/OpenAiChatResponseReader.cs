@@ -52,8 +52,7 @@ internal static class OpenAiChatResponseReader
                     choice.FinishReason = OpenAiFinishReasons.Parse(choice.RawFinishReason!);
                     break;
                 case "finish_reason": break;
-                case "logprobs" when value.ValueKind != JsonValueKind.Null: choice.Logprobs = value.Clone(); break;
-                case "logprobs": break;
+                case "logprobs": choice.Logprobs = value.Clone(); break;
                 default:
                     (choice.Extensions ??= new(Format)).Add(property.Name, value);
                     break;

@@ -25,7 +25,6 @@ internal static class OpenAiChatResponseWriter
                 writer.WritePropertyName("logprobs");
                 logprobs.WriteTo(writer);
             }
-            else writer.WriteNull("logprobs");
             if (choice.FinishReason is { } reason) writer.WriteString("finish_reason", OpenAiFinishReasons.Format(reason, choice.RawFinishReason));
             else writer.WriteNull("finish_reason");
             choice.Extensions?.WriteTo(writer, ApiFormat.OpenAiChat);

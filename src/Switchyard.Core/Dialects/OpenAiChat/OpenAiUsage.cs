@@ -30,7 +30,7 @@ internal static class OpenAiUsage
         Number(usage, "completion_tokens"),
         usage.TryGetProperty("prompt_tokens_details", out var prompt) ? Number(prompt, "cached_tokens") : 0,
         usage.TryGetProperty("completion_tokens_details", out var completion) ? Number(completion, "reasoning_tokens") : 0,
-        Number(usage, "cache_creation_input_tokens"));
+        Number(usage, "cache_creation_input_tokens")) with { Original = new RawBlock(ApiFormat.OpenAiChat, usage.Clone()) };
 
     private static long Number(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : 0;
@@ -80,6 +80,14 @@ internal static class OpenAiUsage
 
     public static void Write(Utf8JsonWriter writer, Usage usage)
     {
+        if (usage.Original is { Format: ApiFormat.OpenAiChat } original && Read(original.Json) is var again
+            && again.PromptTokens == usage.PromptTokens && again.CompletionTokens == usage.CompletionTokens
+            && again.CacheReadTokens == usage.CacheReadTokens && again.ReasoningTokens == usage.ReasoningTokens)
+        {
+            writer.WritePropertyName("usage");
+            original.Json.WriteTo(writer);
+            return;
+        }
         writer.WriteStartObject("usage");
         writer.WriteNumber("prompt_tokens", usage.PromptTokens);
         writer.WriteNumber("completion_tokens", usage.CompletionTokens);
