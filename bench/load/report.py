@@ -73,19 +73,20 @@ def main():
         load.sort(key=lambda r: (morder.get(r["mode"], 9), int(r["conns"]), order.get(r["target"], 9)))
         print("Throughput under load (wrk, closed loop; latency from wrk's histogram, ms)")
         hdr = ["target", "mode", "conns", "req/s", "p50", "p90", "p99", "non2xx", "sock_err", "B/resp",
-               "gw CPU us/req", "nginx CPU us/req", "box cores", "wrk cores", "other cores", "peak RSS MiB"]
+               "gw CPU us/req", "nginx CPU us/req", "box cores", "wrk cores", "other cores", "steal", "peak RSS MiB"]
         out = []
         for r in load:
             rss = r["rss_peak_mib"] + (" (gw)" if r["target"] == "gateway" else " (nginx)")
             out.append([r["target"], r["mode"], r["conns"], f"{int(num(r['req_s'])):,}" if r["req_s"] not in ("-", "0") else r["req_s"],
                         r["p50_ms"], r["p90_ms"], r["p99_ms"], r["non2xx"], r["sock_err"], r["bytes_per_req"],
                         r["gw_cpu_us_req"], r["nginx_cpu_us_req"], r["box_cores"], r.get("wrk_cores", "-"),
-                        r.get("other_cores", "-") + (" !" if num(r.get("other_cores")) > 0.2 else ""), rss])
+                        r.get("other_cores", "-") + (" !" if num(r.get("other_cores")) > 0.2 else ""),
+                        r.get("steal_cores", "-") + (" !" if num(r.get("steal_cores")) > 0.1 else ""), rss])
         print(table(hdr, out))
         print("  gw CPU = the gateway process; nginx CPU = all nginx processes (mock only for direct/gateway,")
         print("  proxy + mock for hop); box cores = busy CPU of the whole machine incl. wrk; B/resp = bytes read")
         print("  by wrk per response incl. headers; wrk cores = the load generator; other cores = busy CPU of")
-        print("  processes outside the bench (\"!\" above 0.2: the point was disturbed by other work on the machine).")
+        print("  processes outside the bench; steal = CPU the hypervisor gave to others (\"!\": the point was disturbed).")
         print()
 
     p = {(r["mode"], r["target"]): r for r in probe}

@@ -402,10 +402,10 @@ cpu_ticks() {  # pids... -> utime+stime sum (clock ticks); fields after "(comm)"
   echo $sum
 }
 
-box_busy_ticks() {  # "busy total" from /proc/stat
+box_busy_ticks() {  # "busy total steal" from /proc/stat (all CPUs)
   local _ u n s i w q sq st
   read -r _ u n s i w q sq st _ </proc/stat
-  echo "$((u + n + s + q + sq + st)) $((u + n + s + i + w + q + sq + st))"
+  echo "$((u + n + s + q + sq)) $((u + n + s + i + w + q + sq + st)) $st"
 }
 
 rss_sampler() {  # outfile pids... : peak of summed VmRSS (kB) every 0.25 s until killed
@@ -443,7 +443,7 @@ rss_now_kb() {
   echo $sum
 }
 
-TSV_COLS="kind	mode	target	conns	threads	seconds	requests	req_s	p50_ms	p90_ms	p99_ms	ttfb_p50_ms	ttfb_p90_ms	ttfb_p99_ms	non2xx	sock_err	bytes_per_req	gw_cpu_us_req	nginx_cpu_us_req	box_cores	rss_peak_mib	nginx_rss_mib	note	wrk_cores	other_cores"
+TSV_COLS="kind	mode	target	conns	threads	seconds	requests	req_s	p50_ms	p90_ms	p99_ms	ttfb_p50_ms	ttfb_p90_ms	ttfb_p99_ms	non2xx	sock_err	bytes_per_req	gw_cpu_us_req	nginx_cpu_us_req	box_cores	rss_peak_mib	nginx_rss_mib	note	wrk_cores	other_cores	steal_cores"
 
 run_wrk() {  # target mode conns seconds outfile
   local target="$1" mode="$2" conns="$3" secs="$4" out="$5"
@@ -491,19 +491,22 @@ measure_point() {  # target mode conns
   stat=$(grep '^WRKSTAT' "$out" || true)
   if [[ -z "$stat" ]]; then
     log "no WRKSTAT from wrk for $target/$mode/c$conns:"; sed 's/^/    /' "$out" >&2
-    printf 'load\t%s\t%s\t%s\t%s\t%s\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\twrk failed\t-\t-\n' \
+    printf 'load\t%s\t%s\t%s\t%s\t%s\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\twrk failed\t-\t-\t-\n' \
       "$mode" "$target" "$conns" "$THREADS" "$DURATION" >>"$TSV"
     return 0
   fi
   python3 - "$stat" "$mode" "$target" "$conns" "$THREADS" "$g0" "$g1" "$n0" "$n1" "$b0" "$b1" "$t0" "$t1" \
       "$(cat "$rssf")" "$(cat "$nrssf")" "$CLK_TCK" "$([[ -n "$gpids" ]] && echo 1 || echo 0)" "$w0" "$w1" >>"$TSV" <<'EOF'
-import sys
+import os, sys
 (stat, mode, target, conns, threads, g0, g1, n0, n1, b0, b1, t0, t1, rss, nrss, clk, has_gw, w0, w1) = sys.argv[1:]
 kv = dict(f.split("=", 1) for f in stat.split("\t")[1:])
 req = int(kv["requests"]); dur = int(kv["duration_us"]) / 1e6
 clk = int(clk)
-busy0, tot0 = map(int, b0.split()); busy1, tot1 = map(int, b1.split())
+busy0, tot0, st0 = map(int, b0.split()); busy1, tot1, st1 = map(int, b1.split())
 wall = (int(t1) - int(t0)) / 1e9
+ncpu = os.cpu_count() or 1
+# cores from tick shares (robust against lumpy tick accounting), not from wall time
+cores = lambda ticks: ticks / max(1, tot1 - tot0) * ncpu
 def us_per_req(a, b):
     return f"{(int(b) - int(a)) / clk * 1e6 / req:.1f}" if req else "-"
 non2xx = int(kv["err_status"])
@@ -512,10 +515,11 @@ row = ["load", mode, target, conns, threads, f"{dur:.2f}", str(req), f"{req / du
        f"{int(kv['lat_p50_us']) / 1000:.3f}", f"{int(kv['lat_p90_us']) / 1000:.3f}", f"{int(kv['lat_p99_us']) / 1000:.3f}",
        "-", "-", "-", str(non2xx), str(sock), f"{int(kv['bytes']) / req:.0f}" if req else "-",
        us_per_req(g0, g1) if has_gw == "1" else "-", us_per_req(n0, n1),
-       f"{(busy1 - busy0) / clk / wall:.2f}",
+       f"{cores(busy1 - busy0):.2f}",
        f"{int(rss) / 1024:.0f}", f"{int(nrss) / 1024:.0f}", "",
-       f"{(int(w1) - int(w0)) / 1e6 / wall:.2f}",
-       f"{((busy1 - busy0) / clk - (int(g1) - int(g0) + int(n1) - int(n0)) / clk - (int(w1) - int(w0)) / 1e6) / wall:.2f}"]
+       f"{cores((int(w1) - int(w0)) / 1e6 * clk):.2f}",
+       f"{max(0.0, cores(busy1 - busy0 - (int(g1) - int(g0) + int(n1) - int(n0)) - (int(w1) - int(w0)) / 1e6 * clk)):.2f}",
+       f"{cores(st1 - st0):.2f}"]
 print("\t".join(row))
 EOF
   tail -1 "$TSV" | awk -F'\t' '{printf "    %-7s %-5s c=%-4s %8s req/s  p50 %s ms  p99 %s ms  non2xx %s  sockerr %s  gwCPU %s us/req  nginxCPU %s us/req\n", $3, $2, $4, $8, $9, $11, $15, $16, $18, $19}' >&2
@@ -608,7 +612,7 @@ if [[ $PROBE -eq 1 ]]; then
     fi
     # PROBE mode target n errors p50 p90 p99 mean ttfb50 ttfb90 ttfb99 gw_hdr check
     awk -F'\t' -v th="$THREADS" '$1=="PROBE" {
-      printf "probe\t%s\t%s\t1\t1\t-\t%s\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tmean=%s gw_overhead_hdr_p50=%s %s\t-\t-\n",
+      printf "probe\t%s\t%s\t1\t1\t-\t%s\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tmean=%s gw_overhead_hdr_p50=%s %s\t-\t-\t-\n",
         $2, $3, $4, $6, $7, $8, $10, $11, $12, $5, $9, $13, $14 }' "$TMP/probe-$m.txt" >>"$TSV"
     grep '^PROBE' "$TMP/probe-$m.txt" | awk -F'\t' '{printf "    %-7s %-4s n=%-6s err=%-4s p50 %s p99 %s ttfb50 %s ms  %s\n", $3, $2, $4, $5, $6, $8, $10, $14}' >&2
   done

@@ -11,7 +11,16 @@ public static partial class SecretScrubber
     public static string Scrub(string text, string? apiKey = null, string? apiBase = null)
     {
         if (!string.IsNullOrEmpty(apiKey) && apiKey.Length >= 4) text = text.Replace(apiKey, "[redacted]", StringComparison.Ordinal);
-        if (!string.IsNullOrEmpty(apiBase)) text = text.Replace(apiBase.TrimEnd('/'), "[upstream]", StringComparison.OrdinalIgnoreCase);
+        if (!string.IsNullOrEmpty(apiBase))
+        {
+            text = text.Replace(apiBase.TrimEnd('/'), "[upstream]", StringComparison.OrdinalIgnoreCase);
+            // Socket errors name the endpoint as host:port rather than as a URL.
+            if (Uri.TryCreate(apiBase, UriKind.Absolute, out var uri))
+            {
+                text = text.Replace(uri.Authority, "[upstream]", StringComparison.OrdinalIgnoreCase);
+                text = text.Replace($"{uri.Host}:{uri.Port}", "[upstream]", StringComparison.OrdinalIgnoreCase);
+            }
+        }
         text = KeyPattern().Replace(text, "[redacted]");
         text = BearerPattern().Replace(text, "Bearer [redacted]");
         return UrlPattern().Replace(text, "[url]");

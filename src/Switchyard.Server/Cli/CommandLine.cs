@@ -5,7 +5,7 @@ using Switchyard.Server.Hosting;
 namespace Switchyard.Server.Cli;
 
 /// <summary>The <c>switchyard</c> command line: <c>serve</c> and <c>config validate</c>.</summary>
-internal static class CommandLine
+public static class CommandLine
 {
     public static RootCommand Build()
     {
@@ -23,7 +23,7 @@ internal static class CommandLine
         var serve = new Command("serve", "Run the gateway.") { config, host, port };
         serve.SetAction(async (parse, cancellationToken) =>
         {
-            var options = ConfigResolver.Resolve(parse.GetValue(config), Console.Error);
+            var options = ConfigResolver.Resolve(parse.GetValue(config), parse.InvocationConfiguration.Error);
             if (options is null) return 1;
             options = options with
             {
@@ -46,9 +46,9 @@ internal static class CommandLine
         var validate = new Command("validate", "Check a config file and print it resolved, with secrets masked. Exits 1 when it is invalid.") { file };
         validate.SetAction(parse =>
         {
-            var options = ConfigResolver.Resolve(parse.GetValue(file), Console.Error);
+            var options = ConfigResolver.Resolve(parse.GetValue(file), parse.InvocationConfiguration.Error);
             if (options is null) return 1;
-            Console.Out.Write(ConfigPrinter.ToYaml(options));
+            parse.InvocationConfiguration.Output.Write(ConfigPrinter.ToYaml(options));
             return 0;
         });
         return new Command("config", "Work with config files.") { validate };

@@ -140,9 +140,12 @@ public sealed class OpenAiChatRequestRoundTripTests
     {
         var request = OpenAiChatRequestReader.Read(input);
         var output = OpenAiChatRequestWriter.Write(request, request.Model, requestStreamUsage: false);
-        // Tolerated besides the documented content null: an explicit top-level "stream": false, the API's default, may be
+        // Tolerated besides the documented content null: a tool without "type" gains "type": "function" (the only type a
+        // tool with a "function" member can have), and an explicit top-level "stream": false, the API's default, may be
         // dropped (ExplicitStreamFalseSurvives records that as a minor deviation).
-        JsonEquivalence.AssertEquivalent(input, output, JsonEquivalence.AssistantToolCallContentNull,
+        JsonEquivalence.AssertEquivalent(input, output,
+            allowExtra: (parent, name, value) => JsonEquivalence.AssistantToolCallContentNull(parent, name, value)
+                || (name == "type" && value.ValueKind == JsonValueKind.String && value.GetString() == "function" && parent.TryGetProperty("function", out _)),
             allowMissing: (parent, name, value) => name == "stream" && value.ValueKind == JsonValueKind.False && parent.TryGetProperty("messages", out _));
         return output;
     }

@@ -60,7 +60,7 @@ public sealed class OpenAiChatStreamEncoderTests
             });
             Assert.Equal(arguments, string.Concat(mine.Select(c => c.GetProperty("function").GetProperty("arguments").GetString())));
         }
-        Assert.Equal(6, calls.Count);
+        Assert.Equal(7, calls.Count); // one opening chunk per call, then one per fragment
     }
 
     [Fact]

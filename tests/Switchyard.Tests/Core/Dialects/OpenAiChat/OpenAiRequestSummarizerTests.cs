@@ -89,7 +89,7 @@ public sealed class OpenAiRequestSummarizerTests
     [Fact]
     public void EmptyStreamOptionsHasNoMembers()
     {
-        var summary = Summarize("""{"model":"m",{{Messages}},"stream":true,"stream_options":{}}""");
+        var summary = Summarize($$"""{"model":"m",{{Messages}},"stream":true,"stream_options":{} }""");
 
         Assert.False(summary.StreamOptionsHasMembers);
         Assert.True(summary.StreamOptionsEnd > 0);
