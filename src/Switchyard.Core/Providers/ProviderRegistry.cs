@@ -1,4 +1,5 @@
 using Switchyard.Providers.Mock;
+using Switchyard.Providers.OllamaNative;
 using Switchyard.Providers.OpenAiCompatible;
 using Switchyard.Routing;
 
@@ -29,6 +30,7 @@ public sealed class ProviderRegistry
     {
         var registry = new ProviderRegistry();
         foreach (var preset in OpenAiCompatiblePresets.All) registry.Add(new OpenAiCompatibleProviderFactory(preset, pool));
+        registry.Add(new OllamaNativeProviderFactory(pool));
         registry.Add(new MockProviderFactory());
         return registry;
     }

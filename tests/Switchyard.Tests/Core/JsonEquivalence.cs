@@ -77,6 +77,11 @@ internal static class JsonEquivalence
         && expectedObject.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.GetString() == "assistant"
         && expectedObject.TryGetProperty("tool_calls", out _);
 
+    /// <summary>A tool or tool call written without "type" gains "type": "function", the only type one with "function" can have.</summary>
+    public static bool FunctionTypeAdded(JsonElement expectedObject, string name, JsonElement actualValue) =>
+        name == "type" && actualValue.ValueKind == JsonValueKind.String && actualValue.GetString() == "function"
+        && expectedObject.TryGetProperty("function", out _);
+
     /// <summary>A member whose value says nothing: null, 0, or an object of such members (OpenAI's zero usage details).</summary>
     public static bool IsNothing(JsonElement value) => value.ValueKind switch
     {

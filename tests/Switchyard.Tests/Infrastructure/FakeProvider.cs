@@ -28,10 +28,14 @@ public sealed record FakeReply
     /// <summary>Stop after this many events: abort the connection, or stall without closing.</summary>
     public int? StopAfterEvents { get; init; }
     public bool StallInsteadOfAbort { get; init; }
+    /// <summary>Split the streamed body into lines (NDJSON) rather than server-sent events.</summary>
+    public bool SplitLines { get; init; }
 
     public static FakeReply Json(byte[] body, int status = 200) => new() { Status = status, Body = body };
 
     public static FakeReply Sse(byte[] body) => new() { ContentType = "text/event-stream", Body = body, Streamed = true };
+
+    public static FakeReply Ndjson(byte[] body) => new() { ContentType = "application/x-ndjson", Body = body, Streamed = true, SplitLines = true };
 }
 
 /// <summary>
@@ -95,7 +99,7 @@ public sealed class FakeProvider : IAsyncDisposable
                 return;
             }
             var sent = 0;
-            foreach (var chunk in SseChunks.Split(reply.Body))
+            foreach (var chunk in reply.SplitLines ? SseChunks.Lines(reply.Body) : SseChunks.Split(reply.Body))
             {
                 if (reply.StopAfterEvents is { } stop && sent == stop)
                 {
@@ -135,6 +139,18 @@ public static class SseChunks
             yield return body[start..end];
             start = end;
             i = end - 1;
+        }
+        if (start < body.Length) yield return body[start..];
+    }
+
+    public static IEnumerable<byte[]> Lines(byte[] body)
+    {
+        var start = 0;
+        for (var i = 0; i < body.Length; i++)
+        {
+            if (body[i] != (byte)'\n') continue;
+            yield return body[start..(i + 1)];
+            start = i + 1;
         }
         if (start < body.Length) yield return body[start..];
     }

@@ -44,16 +44,13 @@ internal sealed class OpenAiCompatibleProvider : IProvider
 
         var timers = new CallTimers(_options.Timeouts, cancellationToken);
         HttpResponseMessage? response = null;
+        var handedOff = false;
         try
         {
-            response = await _client.SendAsync(message, timers.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) throw new GatewayException(await ReadErrorAsync(response, timers.Token).ConfigureAwait(false));
-
+            response = await UpstreamHttp.SendAsync(_client, message, timers, _preset.Name, _options).ConfigureAwait(false);
             if (!stream)
             {
-                var body = await response.Content.ReadAsByteArrayAsync(timers.Token).ConfigureAwait(false);
-                response.Dispose();
-                timers.Dispose();
+                var body = await UpstreamHttp.ReadAllAsync(response, timers, _preset.Name, _options).ConfigureAwait(false);
                 return new ChatResult
                 {
                     Deployment = deployment,
@@ -65,30 +62,30 @@ internal sealed class OpenAiCompatibleProvider : IProvider
             }
 
             var responseStream = new OpenAiSseResponseStream(response, timers, _preset.Name, _options, clientAskedForUsage: summary.IncludeUsage);
-            response = null; // owned by the stream from here on
-            await responseStream.ReadFirstEventAsync().ConfigureAwait(false);
-            return new ChatResult
+            handedOff = true; // the stream owns the response and the timers from here on
+            try
             {
-                Deployment = deployment,
-                Format = ApiFormat.OpenAiChat,
-                Stream = responseStream,
-                UpstreamTime = Stopwatch.GetElapsedTime(started),
-            };
+                await responseStream.ReadFirstEventAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (UpstreamHttp.Map(ex, timers, _preset.Name, _options) is { } error)
+            {
+                await responseStream.DisposeAsync().ConfigureAwait(false);
+                throw new GatewayException(error, ex);
+            }
+            catch
+            {
+                await responseStream.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            return new ChatResult { Deployment = deployment, Format = ApiFormat.OpenAiChat, Stream = responseStream, UpstreamTime = Stopwatch.GetElapsedTime(started) };
         }
-        catch (OperationCanceledException ex) when (timers.TimeoutError(_preset.Name) is { } timeout)
+        finally
         {
-            Cleanup(response, timers);
-            throw new GatewayException(timeout, ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            Cleanup(response, timers);
-            throw new GatewayException(UpstreamErrors.ConnectionFailed(_preset.Name, ex, _options.ApiKey, _options.ApiBase), ex);
-        }
-        catch
-        {
-            Cleanup(response, timers);
-            throw;
+            if (!handedOff)
+            {
+                response?.Dispose();
+                timers.Dispose();
+            }
         }
     }
 
@@ -109,25 +106,5 @@ internal sealed class OpenAiCompatibleProvider : IProvider
         else if (_preset.Auth == AuthStyle.ApiKeyHeader && _options.ApiKey is { } key) headers.TryAddWithoutValidation("api-key", key);
         headers.TryAddWithoutValidation("Accept", stream ? "text/event-stream" : "application/json");
         foreach (var (name, value) in _options.Headers) headers.TryAddWithoutValidation(name, value);
-    }
-
-    private async Task<GatewayError> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        byte[] body;
-        try
-        {
-            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException)
-        {
-            body = [];
-        }
-        return UpstreamErrors.FromResponse((int)response.StatusCode, body, response.Headers, _preset.Name, _options.ApiKey, _options.ApiBase);
-    }
-
-    private static void Cleanup(HttpResponseMessage? response, CallTimers timers)
-    {
-        response?.Dispose();
-        timers.Dispose();
     }
 }

@@ -73,7 +73,7 @@ public sealed class SecretScrubberTests
     }
 
     [Fact]
-    public void ApiBaseWithoutSchemeLikeHostnameIsRemoved()
+    public void ApiBaseIsRemovedKeepingTheMessage()
     {
         var scrubbed = SecretScrubber.Scrub("error from https://internal-llm.corp.example/v1: overloaded", apiBase: "https://internal-llm.corp.example/v1");
 

@@ -186,6 +186,36 @@ public sealed class OpenAiChatStreamEncoderTests
     }
 
     [Fact]
+    public void ReasoningStaysOutOfContentAndItsSignatureIsKeptExactly()
+    {
+        const string signature = "ErUBCkYIBhgCIkD+/q==";
+        var sse = Encode(
+        [
+            new ResponseStarted("chatcmpl-4", "claude-test", 1),
+            new BlockStarted(0, 0, BlockKind.Reasoning),
+            new ReasoningDelta(0, 0) { Text = "Let me " },
+            new ReasoningDelta(0, 0) { Text = "think." },
+            new ReasoningDelta(0, 0) { Signature = signature },
+            new BlockStarted(0, 1, BlockKind.Text),
+            new TextDelta(0, 1, "42"),
+            new Finished(0, FinishReason.Stop),
+            Completed.Instance,
+        ], includeUsage: false);
+
+        var deltas = Chunks(sse).Select(c => c.GetProperty("choices")[0].GetProperty("delta")).ToList();
+        var content = string.Concat(deltas.Select(d => d.TryGetProperty("content", out var c) ? c.GetString() : null));
+        var reasoning = string.Concat(deltas.Select(d => d.TryGetProperty("reasoning_content", out var r) ? r.GetString() : null));
+        var signatures = deltas.Where(d => d.TryGetProperty("thinking_blocks", out _))
+            .SelectMany(d => d.GetProperty("thinking_blocks").EnumerateArray())
+            .Select(b => b.GetProperty("signature").GetString())
+            .ToList();
+
+        Assert.Equal("42", content);
+        Assert.Equal("Let me think.", reasoning);
+        Assert.Equal([signature], signatures);
+    }
+
+    [Fact]
     public void FailedStreamEndsWithAnErrorEventAndNoDone()
     {
         var sse = Encode(
