@@ -17,6 +17,8 @@ public sealed class RequestSummary
     public int StreamOptionsEnd { get; init; } = -1;
     /// <summary>Whether <c>stream_options</c> has at least one member (decides the comma of an inserted member).</summary>
     public bool StreamOptionsHasMembers { get; init; }
+    /// <summary>Offset of a <c>stream_options</c> given as null (4 bytes), or -1.</summary>
+    public int StreamOptionsNullStart { get; init; } = -1;
     /// <summary>Offset and length of an explicit <c>include_usage</c> value, or -1.</summary>
     public int IncludeUsageValueStart { get; init; } = -1;
     public int IncludeUsageValueLength { get; init; }

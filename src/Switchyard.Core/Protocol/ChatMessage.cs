@@ -12,17 +12,17 @@ public sealed class ChatMessage
     public string? Name { get; set; }
     public List<ContentBlock> Content { get; } = [];
 
-    /// <summary>
-    /// True when the wire sent the content as a plain string (OpenAI) rather than a list of parts; writers of the same
-    /// format reproduce the original shape.
-    /// </summary>
-    public bool ContentWasString { get; set; }
+    /// <summary>How the wire carried the content (a string, a list of parts, null, nothing); writers of the same format reproduce it.</summary>
+    public ContentForm ContentForm { get; set; }
 
     public ExtensionData? Extensions { get; set; }
 
     public static ChatMessage FromText(ChatRole role, string text) =>
-        new(role, [new TextBlock(text)]) { ContentWasString = true };
+        new(role, [new TextBlock(text)]) { ContentForm = ContentForm.String };
 
     /// <summary>The concatenated text blocks, for stages that only look at text (guardrails, caching keys, token counts).</summary>
     public string Text => string.Concat(Content.OfType<TextBlock>().Select(b => b.Text));
 }
+
+/// <summary>The shape a wire format gave a message's content. <see cref="Unspecified"/> lets each writer choose its usual one.</summary>
+public enum ContentForm { Unspecified, String, Parts, Null, Absent }

@@ -28,6 +28,8 @@ public sealed class ChatRequest
     public JsonElement? Metadata { get; set; }
 
     public bool Stream { get; set; }
+    /// <summary>Whether the client wrote <c>stream</c> at all (so that an explicit false survives a same-format round trip).</summary>
+    public bool StreamSpecified { get; set; }
     /// <summary>Whether the client asked for usage in the stream (OpenAI's <c>stream_options.include_usage</c>).</summary>
     public bool StreamIncludeUsage { get; set; }
 

@@ -20,6 +20,9 @@ public enum ToolChoiceMode { Auto, None, Required, Function }
 
 public sealed record ToolChoice(ToolChoiceMode Mode, string? FunctionName = null)
 {
+    /// <summary>The choice exactly as the wire gave it (e.g. Mistral's "any"), for a writer of the same format.</summary>
+    public RawBlock? Original { get; init; }
+
     public static readonly ToolChoice Auto = new(ToolChoiceMode.Auto);
     public static readonly ToolChoice None = new(ToolChoiceMode.None);
     public static readonly ToolChoice Required = new(ToolChoiceMode.Required);

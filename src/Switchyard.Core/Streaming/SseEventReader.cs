@@ -50,7 +50,9 @@ public sealed class SseEventReader(Stream stream) : IAsyncDisposable
             var lineStart = reader.Consumed;
             if (!TryReadLine(ref reader, out var line, isFinal))
             {
-                if (!isFinal || !sawContent) return false;
+                if (!isFinal) return false;
+                // At the end, blank lines after the last event come back as an event of their own so a relay keeps them.
+                if (!sawContent && reader.Consumed == 0) return false;
                 break;
             }
             if (line.IsEmpty)

@@ -11,12 +11,14 @@ namespace Switchyard.Dialects.OpenAiChat;
 internal static class OpenAiBodyRewriter
 {
     private static readonly byte[] TrueLiteral = "true"u8.ToArray();
+    private static readonly byte[] StreamOptionsLiteral = "{\"include_usage\":true}"u8.ToArray();
 
     public static byte[] Rewrite(ReadOnlySpan<byte> body, RequestSummary summary, string model, bool requestUsage)
     {
         var modelToken = JsonModelToken(model);
         ReadOnlySpan<byte> insert = default;
         int insertAt = -1, replaceStart = -1, replaceLength = 0;
+        var replacement = TrueLiteral;
 
         if (requestUsage && summary.Stream && !summary.IncludeUsage)
         {
@@ -24,6 +26,12 @@ internal static class OpenAiBodyRewriter
             {
                 replaceStart = summary.IncludeUsageValueStart;
                 replaceLength = summary.IncludeUsageValueLength;
+            }
+            else if (summary.StreamOptionsNullStart >= 0)
+            {
+                replaceStart = summary.StreamOptionsNullStart;
+                replaceLength = 4;
+                replacement = StreamOptionsLiteral;
             }
             else if (summary.StreamOptionsEnd >= 0)
             {
@@ -37,7 +45,7 @@ internal static class OpenAiBodyRewriter
             }
         }
 
-        var usageEdit = replaceStart >= 0 ? new Edit(replaceStart, replaceLength, TrueLiteral)
+        var usageEdit = replaceStart >= 0 ? new Edit(replaceStart, replaceLength, replacement)
             : insertAt >= 0 ? new Edit(insertAt, 0, insert.ToArray())
             : default;
         var modelEdit = new Edit(summary.ModelTokenStart, summary.ModelTokenLength, modelToken);

@@ -47,7 +47,10 @@ internal static class OpenAiChatRequestReader
                 case "n": request.N = value.GetInt32(); break;
                 case "user": request.User = value.GetString(); break;
                 case "metadata": request.Metadata = value.Clone(); break;
-                case "stream": request.Stream = value.ValueKind == JsonValueKind.True; break;
+                case "stream":
+                    request.Stream = value.ValueKind == JsonValueKind.True;
+                    request.StreamSpecified = true;
+                    break;
                 case "stream_options":
                     request.StreamIncludeUsage = value.ValueKind == JsonValueKind.Object
                         && value.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
@@ -72,7 +75,7 @@ internal static class OpenAiChatRequestReader
             "tool" or "function" => ChatRole.Tool,
             var other => throw new JsonException($"Unknown message role '{other}'."),
         };
-        var message = new ChatMessage(role);
+        var message = new ChatMessage(role) { ContentForm = ContentForm.Absent };
         string? toolCallId = null;
         List<ContentBlock>? body = null;
         foreach (var property in element.EnumerateObject())
@@ -86,12 +89,14 @@ internal static class OpenAiChatRequestReader
                     if (value.ValueKind == JsonValueKind.String)
                     {
                         body = [new TextBlock(value.GetString()!)];
-                        message.ContentWasString = true;
+                        message.ContentForm = ContentForm.String;
                     }
                     else if (value.ValueKind == JsonValueKind.Array)
                     {
                         body = [.. value.EnumerateArray().Select(ReadPart)];
+                        message.ContentForm = ContentForm.Parts;
                     }
+                    else message.ContentForm = ContentForm.Null;
                     break;
                 case "reasoning_content" when value.ValueKind == JsonValueKind.String:
                     if (!message.Content.OfType<ReasoningBlock>().Any()) message.Content.Insert(0, new ReasoningBlock { Text = value.GetString() });
@@ -216,14 +221,21 @@ internal static class OpenAiChatRequestReader
         };
     }
 
-    private static ToolChoice ReadToolChoice(JsonElement value) => value.ValueKind == JsonValueKind.String
-        ? value.GetString() switch
-        {
-            "none" => ToolChoice.None,
-            "required" => ToolChoice.Required,
-            _ => ToolChoice.Auto,
-        }
-        : new ToolChoice(ToolChoiceMode.Function, value.GetProperty("function").GetProperty("name").GetString());
+    private static ToolChoice ReadToolChoice(JsonElement value)
+    {
+        var choice = value.ValueKind == JsonValueKind.String
+            ? value.GetString() switch
+            {
+                "none" => ToolChoice.None,
+                // Mistral's and Anthropic's word for "must call a tool".
+                "required" or "any" => ToolChoice.Required,
+                _ => ToolChoice.Auto,
+            }
+            : value.TryGetProperty("function", out var function) && function.TryGetProperty("name", out var name)
+                ? new ToolChoice(ToolChoiceMode.Function, name.GetString())
+                : ToolChoice.Auto;
+        return choice with { Original = new RawBlock(Format, value.Clone()) };
+    }
 
     private static ResponseFormat ReadResponseFormat(JsonElement value)
     {

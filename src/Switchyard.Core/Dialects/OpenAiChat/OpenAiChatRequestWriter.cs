@@ -33,7 +33,12 @@ internal static class OpenAiChatRequestWriter
             foreach (var tool in request.Tools) WriteTool(writer, tool);
             writer.WriteEndArray();
         }
-        if (request.ToolChoice is { } choice)
+        if (request.ToolChoice is { Original: { Format: Format } original })
+        {
+            writer.WritePropertyName("tool_choice");
+            original.Json.WriteTo(writer);
+        }
+        else if (request.ToolChoice is { } choice)
         {
             writer.WritePropertyName("tool_choice");
             switch (choice.Mode)
@@ -83,6 +88,7 @@ internal static class OpenAiChatRequestWriter
                 writer.WriteEndObject();
             }
         }
+        else if (request.StreamSpecified) writer.WriteBoolean("stream", false);
         request.Extensions?.WriteTo(writer, Format);
         writer.WriteEndObject();
     }
@@ -119,8 +125,18 @@ internal static class OpenAiChatRequestWriter
         var calls = message.Content.OfType<ToolCallBlock>().ToList();
         var refusal = message.Role == ChatRole.Assistant ? message.Content.OfType<RefusalBlock>().FirstOrDefault() : null;
 
-        if (parts.Count == 0 && message.Role == ChatRole.Assistant) writer.WriteNull("content");
-        else WriteContent(writer, parts, asString: message.ContentWasString && parts.Count > 0 && parts.All(IsPlainText));
+        switch (message.ContentForm)
+        {
+            case ContentForm.Absent when parts.Count == 0:
+                break;
+            case ContentForm.Null or ContentForm.Unspecified or ContentForm.Absent when parts.Count == 0:
+                if (message.Role == ChatRole.Assistant) writer.WriteNull("content");
+                else writer.WriteString("content", "");
+                break;
+            default:
+                WriteContent(writer, parts, asString: message.ContentForm == ContentForm.String && parts.All(IsPlainText));
+                break;
+        }
         if (refusal is not null) writer.WriteString("refusal", refusal.Text);
 
         if (reasoning.Count > 0)

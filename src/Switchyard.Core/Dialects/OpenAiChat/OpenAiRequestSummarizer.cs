@@ -36,7 +36,7 @@ internal static class OpenAiRequestSummarizer
         string? model = null;
         int modelStart = 0, modelLength = 0;
         bool stream = false, includeUsage = false, sawMessages = false, sawInput = false, streamOptionsHasMembers = false;
-        int streamOptionsEnd = -1, includeUsageStart = -1, includeUsageLength = 0;
+        int streamOptionsEnd = -1, streamOptionsNull = -1, includeUsageStart = -1, includeUsageLength = 0;
 
         while (true)
         {
@@ -63,7 +63,11 @@ internal static class OpenAiRequestSummarizer
             else if (reader.ValueTextEquals("stream_options"u8))
             {
                 reader.ReadOrThrow();
-                if (reader.TokenType == JsonTokenType.Null) continue;
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    streamOptionsNull = (int)reader.TokenStartIndex;
+                    continue;
+                }
                 if (reader.TokenType != JsonTokenType.StartObject) throw Invalid("'stream_options' must be an object.", "stream_options", "invalid_type");
                 while (true)
                 {
@@ -134,6 +138,7 @@ internal static class OpenAiRequestSummarizer
             IncludeUsage = stream && includeUsage,
             StreamOptionsEnd = streamOptionsEnd,
             StreamOptionsHasMembers = streamOptionsHasMembers,
+            StreamOptionsNullStart = streamOptionsNull,
             IncludeUsageValueStart = includeUsageStart,
             IncludeUsageValueLength = includeUsageLength,
             BodyEnd = bodyEnd,

@@ -18,6 +18,8 @@ internal static class OpenAiUsage
             if (reader.ValueTextEquals("prompt_tokens"u8)) { reader.ReadOrThrow(); prompt = reader.ReadInt64OrZero(); }
             else if (reader.ValueTextEquals("completion_tokens"u8)) { reader.ReadOrThrow(); completion = reader.ReadInt64OrZero(); }
             else if (reader.ValueTextEquals("cached_tokens"u8)) { reader.ReadOrThrow(); cached = reader.ReadInt64OrZero(); }
+            // Mistral reports prompt-cache reads at the top level.
+            else if (reader.ValueTextEquals("num_cached_tokens"u8)) { reader.ReadOrThrow(); cached = Math.Max(cached, reader.ReadInt64OrZero()); }
             else if (reader.ValueTextEquals("reasoning_tokens"u8)) { reader.ReadOrThrow(); reasoning = reader.ReadInt64OrZero(); }
             // Some OpenAI-compatible servers (and LiteLLM) report prompt-cache writes here.
             else if (reader.ValueTextEquals("cache_creation_input_tokens"u8)) { reader.ReadOrThrow(); cacheWrite = reader.ReadInt64OrZero(); }
@@ -28,7 +30,7 @@ internal static class OpenAiUsage
     public static Usage Read(JsonElement usage) => Usage.FromOpenAi(
         Number(usage, "prompt_tokens"),
         Number(usage, "completion_tokens"),
-        usage.TryGetProperty("prompt_tokens_details", out var prompt) ? Number(prompt, "cached_tokens") : 0,
+        Math.Max(usage.TryGetProperty("prompt_tokens_details", out var prompt) ? Number(prompt, "cached_tokens") : 0, Number(usage, "num_cached_tokens")),
         usage.TryGetProperty("completion_tokens_details", out var completion) ? Number(completion, "reasoning_tokens") : 0,
         Number(usage, "cache_creation_input_tokens")) with { Original = new RawBlock(ApiFormat.OpenAiChat, usage.Clone()) };
 

@@ -10,7 +10,7 @@ internal static class OllamaResponseReader
         var message = new ChatMessage(ChatRole.Assistant);
         if (chunk.Thinking.Length > 0) message.Content.Add(new ReasoningBlock { Text = chunk.Thinking });
         if (chunk.Content.Length > 0) message.Content.Add(new TextBlock(chunk.Content));
-        message.ContentWasString = true;
+        message.ContentForm = ContentForm.String;
         for (var i = 0; i < chunk.ToolCalls.Count; i++) message.Content.Add(new ToolCallBlock(OllamaToolCallIds.New(), chunk.ToolCalls[i].Name, chunk.ToolCalls[i].Arguments));
 
         var response = new ChatResponse { Id = OllamaToolCallIds.NewResponseId(), Model = chunk.Model, Created = chunk.Created, Usage = chunk.Usage };

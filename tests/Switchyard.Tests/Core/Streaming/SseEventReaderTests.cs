@@ -154,7 +154,7 @@ public sealed class SseEventReaderTests
         Assert.Equal(text, string.Concat(events.Select(e => e.Raw)));
     }
 
-    [Fact(Skip = KnownBugs.SseTrailingBlankLinesDropped)]
+    [Fact]
     public async Task ExtraBlankLinesAtTheEndAreNotLost()
     {
         var text = "data: a\n\n\n";

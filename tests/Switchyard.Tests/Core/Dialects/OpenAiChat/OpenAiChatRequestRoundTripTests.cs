@@ -10,22 +10,14 @@ namespace Switchyard.Tests.Core;
 /// </summary>
 public sealed class OpenAiChatRequestRoundTripTests
 {
-    /// <summary>Corpus items whose round trip hits a known bug; their rows are skipped with the bug's text.</summary>
-    private static readonly Dictionary<string, string?> KnownFailures = new()
-    {
-        ["mistral/chat-tool-call.request.json"] = KnownBugs.ToolChoiceAny,
-        ["more/mistral/chat-image-url.request.json"] = KnownBugs.EmptyContentArray,
-        ["more/mistral/chat-tool-call.exchange.json#1"] = KnownBugs.EmptyContentArray,
-    };
-
     public static IEnumerable<TheoryDataRow<string>> RequestFiles() => CorpusData.Rows(CorpusData.OpenAiShapedFolders
         .SelectMany(folder => FixtureCorpus.Files(folder, "*.request.json"))
-        .Where(f => Path.GetFileName(f).StartsWith("chat", StringComparison.Ordinal)), KnownFailures);
+        .Where(f => Path.GetFileName(f).StartsWith("chat", StringComparison.Ordinal)));
 
     /// <summary>Request bodies inside recorder files, as "file#index".</summary>
     public static IEnumerable<TheoryDataRow<string>> ExchangeRequests() => CorpusData.Rows(CorpusData.OpenAiShapedFolders
         .SelectMany(folder => FixtureCorpus.Files(folder, "chat-*.exchange.json"))
-        .SelectMany(file => Enumerable.Range(0, ExchangeCount(file)).Select(i => $"{file}#{i}")), KnownFailures);
+        .SelectMany(file => Enumerable.Range(0, ExchangeCount(file)).Select(i => $"{file}#{i}")));
 
     [Theory]
     [MemberData(nameof(RequestFiles))]
@@ -112,7 +104,7 @@ public sealed class OpenAiChatRequestRoundTripTests
         Assert.False(document.RootElement.TryGetProperty("max_completion_tokens", out _));
     }
 
-    [Fact(Skip = KnownBugs.ToolChoiceAny)]
+    [Fact]
     public void ToolChoiceAnySurvives()
     {
         AssertRoundTrip("""{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"any"}"""u8.ToArray());
@@ -124,13 +116,13 @@ public sealed class OpenAiChatRequestRoundTripTests
         AssertRoundTrip("""{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","index":0,"function":{"name":"f","arguments":"{}"}}]}]}"""u8.ToArray());
     }
 
-    [Fact(Skip = KnownBugs.EmptyContentArray)]
+    [Fact]
     public void EmptyAssistantContentArraySurvives()
     {
         AssertRoundTrip("""{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[]},{"role":"user","content":"again"}]}"""u8.ToArray());
     }
 
-    [Fact(Skip = KnownBugs.StreamFalseDropped)]
+    [Fact]
     public void ExplicitStreamFalseSurvives()
     {
         var request = OpenAiChatRequestReader.Read("""{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":false}"""u8.ToArray());

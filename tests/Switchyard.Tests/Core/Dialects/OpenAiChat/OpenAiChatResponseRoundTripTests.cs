@@ -14,18 +14,15 @@ namespace Switchyard.Tests.Core;
 /// </summary>
 public sealed class OpenAiChatResponseRoundTripTests
 {
-    /// <summary>Corpus files whose round trip hits a known bug; their rows are skipped with the bug's text.</summary>
-    private static readonly Dictionary<string, string?> KnownFailures = [];
-
     public static IEnumerable<TheoryDataRow<string>> ResponseFiles() => CorpusData.Rows(CorpusData.OpenAiShapedFolders
         .SelectMany(folder => FixtureCorpus.Files(folder, "*.response.json"))
-        .Where(f => Path.GetFileName(f).StartsWith("chat", StringComparison.Ordinal)), KnownFailures);
+        .Where(f => Path.GetFileName(f).StartsWith("chat", StringComparison.Ordinal)));
 
     /// <summary>JSON response bodies of recorder files, as "file#index" (streamed answers are text and left out).</summary>
     public static IEnumerable<TheoryDataRow<string>> ExchangeResponses() => CorpusData.Rows(CorpusData.OpenAiShapedFolders
         .SelectMany(folder => FixtureCorpus.Files(folder, "chat-*.exchange.json"))
         .SelectMany(file => Enumerable.Range(0, OpenAiChatRequestRoundTripTests.ExchangeCount(file)).Select(i => $"{file}#{i}"))
-        .Where(item => OpenAiChatRequestRoundTripTests.ExchangeBody(item, "response") is [(byte)'{', ..]), KnownFailures);
+        .Where(item => OpenAiChatRequestRoundTripTests.ExchangeBody(item, "response") is [(byte)'{', ..]));
 
     [Theory]
     [MemberData(nameof(ResponseFiles))]
@@ -86,7 +83,7 @@ public sealed class OpenAiChatResponseRoundTripTests
         Assert.Equal(239, usage.TotalTokens);
     }
 
-    [Fact(Skip = KnownBugs.MistralCachedTokens)]
+    [Fact]
     public void MistralCachedTokensCountAsCacheReads()
     {
         FixtureCorpus.Require();
