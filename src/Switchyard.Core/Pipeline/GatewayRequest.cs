@@ -14,6 +14,11 @@ public sealed class GatewayRequest
     /// <summary>Request headers a stage may consult (per-request routing config, session ids).</summary>
     public Func<string, string?> Header { get; init; } = static _ => null;
 
+    /// <summary>
+    /// Drop request parameters a provider cannot take instead of answering 400 (config <c>drop_params</c>, or the request's own).
+    /// </summary>
+    public bool DropParams { get; init; }
+
     /// <summary>Who is calling, set by the authentication stage.</summary>
     public Caller? Caller { get; set; }
     /// <summary>The deployment chosen for the current attempt, set by the router.</summary>

@@ -11,6 +11,8 @@ public sealed class RequestSummary
     public int ModelTokenStart { get; init; }
     public int ModelTokenLength { get; init; }
     public bool Stream { get; init; }
+    /// <summary>LiteLLM's per-request <c>drop_params: true</c>: drop parameters the provider cannot take instead of failing.</summary>
+    public bool DropParams { get; init; }
     /// <summary>Whether the client asked for usage in the stream.</summary>
     public bool IncludeUsage { get; init; }
     /// <summary>Offset of the closing brace of <c>stream_options</c>, or -1 when absent.</summary>
@@ -22,6 +24,8 @@ public sealed class RequestSummary
     /// <summary>Offset and length of an explicit <c>include_usage</c> value, or -1.</summary>
     public int IncludeUsageValueStart { get; init; } = -1;
     public int IncludeUsageValueLength { get; init; }
+    /// <summary>Byte ranges of top-level members meant for the gateway alone, to remove before relaying; null when none.</summary>
+    public IReadOnlyList<(int Start, int Length)>? GatewayFieldRanges { get; init; }
     /// <summary>Offset of the body's closing brace.</summary>
     public int BodyEnd { get; init; }
 }

@@ -30,11 +30,12 @@ public sealed class ExtensionData(ApiFormat format)
         return false;
     }
 
-    public void WriteTo(Utf8JsonWriter writer, ApiFormat format)
+    public void WriteTo(Utf8JsonWriter writer, ApiFormat format, Func<string, bool>? skip = null)
     {
         if (format != Format) return;
         foreach (var (name, value) in _fields)
         {
+            if (skip?.Invoke(name) == true) continue;
             writer.WritePropertyName(name);
             value.WriteTo(writer);
         }

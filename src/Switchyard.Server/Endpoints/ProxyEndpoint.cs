@@ -29,6 +29,7 @@ internal sealed class ProxyEndpoint(GatewayServices services, Operation operatio
                 Operation = operation,
                 Body = new RequestBody(body.Memory, _dialect, operation),
                 PresentedKey = PresentedKey.From(context.Request),
+                DropParams = services.Options.Router.DropParams,
                 Header = name => context.Request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
             };
             var result = await services.Pipeline.SendAsync(request, aborted);

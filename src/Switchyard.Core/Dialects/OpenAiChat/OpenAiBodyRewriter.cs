@@ -5,8 +5,8 @@ namespace Switchyard.Dialects.OpenAiChat;
 
 /// <summary>
 /// Rewrites an OpenAI body for the upstream by splicing bytes at the offsets the summarizer found: the model name is
-/// replaced and, when the gateway wants usage on a stream the client did not ask it for, <c>include_usage</c> is set.
-/// Everything else is relayed byte for byte.
+/// replaced, fields meant for the gateway alone (<see cref="GatewayFields"/>) are removed and, when the gateway wants usage
+/// on a stream the client did not ask it for, <c>include_usage</c> is set. Everything else is relayed byte for byte.
 /// </summary>
 internal static class OpenAiBodyRewriter
 {
@@ -45,18 +45,25 @@ internal static class OpenAiBodyRewriter
             }
         }
 
-        var usageEdit = replaceStart >= 0 ? new Edit(replaceStart, replaceLength, replacement)
-            : insertAt >= 0 ? new Edit(insertAt, 0, insert.ToArray())
-            : default;
-        var modelEdit = new Edit(summary.ModelTokenStart, summary.ModelTokenLength, modelToken);
-        var (first, second) = usageEdit.Bytes is not null && usageEdit.At < modelEdit.At ? (usageEdit, modelEdit) : (modelEdit, usageEdit);
+        var edits = new List<Edit>(2 + (summary.GatewayFieldRanges?.Count ?? 0))
+        {
+            new(summary.ModelTokenStart, summary.ModelTokenLength, modelToken),
+        };
+        if (replaceStart >= 0) edits.Add(new Edit(replaceStart, replaceLength, replacement));
+        else if (insertAt >= 0) edits.Add(new Edit(insertAt, 0, insert.ToArray()));
+        if (summary.GatewayFieldRanges is { } removals)
+        {
+            foreach (var (start, length) in removals) edits.Add(new Edit(start, length, []));
+        }
+        edits.Sort(static (x, y) => x.At.CompareTo(y.At));
 
-        var output = new byte[body.Length - modelEdit.Remove + modelEdit.Bytes!.Length + (usageEdit.Bytes is null ? 0 : usageEdit.Bytes.Length - usageEdit.Remove)];
+        var size = body.Length;
+        foreach (var edit in edits) size += edit.Bytes.Length - edit.Remove;
+        var output = new byte[size];
         var written = 0;
         var read = 0;
-        foreach (var edit in (ReadOnlySpan<Edit>)[first, second])
+        foreach (var edit in edits)
         {
-            if (edit.Bytes is null) continue;
             body[read..edit.At].CopyTo(output.AsSpan(written));
             written += edit.At - read;
             edit.Bytes.CopyTo(output.AsSpan(written));
@@ -68,7 +75,7 @@ internal static class OpenAiBodyRewriter
     }
 
     /// <summary>Replace <see cref="Remove"/> bytes at <see cref="At"/> with <see cref="Bytes"/>.</summary>
-    private readonly record struct Edit(int At, int Remove, byte[]? Bytes);
+    private readonly record struct Edit(int At, int Remove, byte[] Bytes);
 
     private static byte[] JsonModelToken(string model)
     {

@@ -10,17 +10,18 @@ internal static class OpenAiChatRequestWriter
 {
     private const ApiFormat Format = ApiFormat.OpenAiChat;
 
-    public static byte[] Write(ChatRequest request, string model, bool requestStreamUsage)
+    /// <summary>Writes the body; <paramref name="forUpstream"/> leaves out the fields addressed to the gateway itself.</summary>
+    public static byte[] Write(ChatRequest request, string model, bool requestStreamUsage, bool forUpstream = true)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
-            Write(writer, request, model, requestStreamUsage);
+            Write(writer, request, model, requestStreamUsage, forUpstream);
         }
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void Write(Utf8JsonWriter writer, ChatRequest request, string model, bool requestStreamUsage)
+    public static void Write(Utf8JsonWriter writer, ChatRequest request, string model, bool requestStreamUsage, bool forUpstream = true)
     {
         writer.WriteStartObject();
         writer.WriteString("model", model);
@@ -89,7 +90,7 @@ internal static class OpenAiChatRequestWriter
             }
         }
         else if (request.StreamSpecified) writer.WriteBoolean("stream", false);
-        request.Extensions?.WriteTo(writer, Format);
+        request.Extensions?.WriteTo(writer, Format, forUpstream ? GatewayFields.IsGatewayOnly : null);
         writer.WriteEndObject();
     }
 

@@ -35,13 +35,37 @@ internal static class OpenAiRequestSummarizer
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
-        bool stream = false, includeUsage = false, sawMessages = false, sawInput = false, streamOptionsHasMembers = false;
+        bool stream = false, dropParams = false, includeUsage = false, sawMessages = false, sawInput = false, streamOptionsHasMembers = false;
+        List<(int Start, int Length)>? gatewayFields = null;
+        var pendingFirstRemoval = -1;
         int streamOptionsEnd = -1, streamOptionsNull = -1, includeUsageStart = -1, includeUsageLength = 0;
 
+        var first = true;
         while (true)
         {
+            var previousEnd = (int)reader.BytesConsumed;
             reader.ReadOrThrow();
+            var gatewayOnly = reader.TokenType == JsonTokenType.PropertyName && GatewayFields.IsGatewayOnly(ref reader);
+            if (pendingFirstRemoval >= 0 && !gatewayOnly)
+            {
+                // Removed leading members take the separator after them: the next kept member then starts the object.
+                (gatewayFields ??= []).Add((pendingFirstRemoval, (int)reader.TokenStartIndex - pendingFirstRemoval));
+                pendingFirstRemoval = -1;
+            }
             if (reader.TokenType == JsonTokenType.EndObject) break;
+            if (gatewayOnly)
+            {
+                var memberStart = (int)reader.TokenStartIndex;
+                var isDropParams = reader.ValueTextEquals("drop_params"u8);
+                reader.ReadOrThrow();
+                if (isDropParams) dropParams = reader.TokenType == JsonTokenType.True;
+                reader.Skip();
+                // A later member takes the separator before it.
+                if (first) { if (pendingFirstRemoval < 0) pendingFirstRemoval = memberStart; }
+                else (gatewayFields ??= []).Add((previousEnd, (int)reader.BytesConsumed - previousEnd));
+                continue;
+            }
+            first = false;
             if (reader.ValueTextEquals("model"u8))
             {
                 reader.ReadOrThrow();
@@ -135,6 +159,7 @@ internal static class OpenAiRequestSummarizer
             ModelTokenStart = modelStart,
             ModelTokenLength = modelLength,
             Stream = stream,
+            DropParams = dropParams,
             IncludeUsage = stream && includeUsage,
             StreamOptionsEnd = streamOptionsEnd,
             StreamOptionsHasMembers = streamOptionsHasMembers,
@@ -142,6 +167,7 @@ internal static class OpenAiRequestSummarizer
             IncludeUsageValueStart = includeUsageStart,
             IncludeUsageValueLength = includeUsageLength,
             BodyEnd = bodyEnd,
+            GatewayFieldRanges = gatewayFields,
         };
     }
 
