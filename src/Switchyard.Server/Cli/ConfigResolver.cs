@@ -12,12 +12,15 @@ internal static class ConfigResolver
         if (file is null) return EmbeddedDefaults.Create(environment);
 
         using var pool = new UpstreamClientPool();
-        var result = ConfigLoader.Load(file.FullName, environment, ProviderRegistry.CreateDefault(pool).Names);
+        var registry = ProviderRegistry.CreateDefault(pool);
+        var result = ConfigLoader.Load(file.FullName, environment, registry.Names);
         foreach (var warning in result.Warnings) errors.WriteLine($"warning: {warning}");
-        if (!result.Succeeded)
+        // Each provider checks what it alone knows (credentials, regions, projects) when its client is built.
+        var problems = result.Succeeded ? ProviderProblems(result.Options!, registry) : [.. result.Errors.Select(e => e.ToString())];
+        if (problems.Count > 0)
         {
-            errors.WriteLine($"error: the config file {file.FullName} is invalid ({result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}):");
-            foreach (var error in result.Errors) errors.WriteLine($"  - {error}");
+            errors.WriteLine($"error: the config file {file.FullName} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):");
+            foreach (var problem in problems) errors.WriteLine($"  - {problem}");
             return null;
         }
         var options = result.Options!;
@@ -27,5 +30,22 @@ internal static class ConfigResolver
             options = options with { Server = options.Server with { MasterKey = masterKey } };
         }
         return options;
+    }
+
+    private static List<string> ProviderProblems(GatewayOptions options, ProviderRegistry registry)
+    {
+        var problems = new List<string>();
+        foreach (var model in options.Models)
+        {
+            try
+            {
+                registry.Create(model);
+            }
+            catch (ArgumentException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
+        return problems;
     }
 }
