@@ -12,12 +12,14 @@ public static class GatewayEndpoints
         var embeddings = new ProxyEndpoint(services, Operation.Embeddings, app.Logger);
         var models = new ModelsEndpoint(services);
 
-        app.MapPost("/v1/chat/completions", chat.HandleAsync);
-        app.MapPost("/chat/completions", chat.HandleAsync);
-        app.MapPost("/v1/embeddings", embeddings.HandleAsync);
-        app.MapPost("/embeddings", embeddings.HandleAsync);
-        app.MapGet("/v1/models", models.HandleAsync);
-        app.MapGet("/models", models.HandleAsync);
+        // Plain RequestDelegates: no parameter binding or result wrapping on the hot path.
+        RequestDelegate chatHandler = chat.HandleAsync, embeddingsHandler = embeddings.HandleAsync, modelsHandler = models.HandleAsync;
+        app.MapPost("/v1/chat/completions", chatHandler);
+        app.MapPost("/chat/completions", chatHandler);
+        app.MapPost("/v1/embeddings", embeddingsHandler);
+        app.MapPost("/embeddings", embeddingsHandler);
+        app.MapGet("/v1/models", modelsHandler);
+        app.MapGet("/models", modelsHandler);
         app.MapGet("/health/live", HealthEndpoints.Live);
         app.MapGet("/health/ready", (HttpContext context) => HealthEndpoints.Ready(context, services));
         app.MapFallback(NotFoundEndpoint.HandleAsync);
