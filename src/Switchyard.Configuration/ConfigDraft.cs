@@ -12,6 +12,10 @@ internal sealed class ConfigDraft
     public int? Retries { get; set; }
     /// <summary>Model name to its fallbacks, with the path of the entry for error messages.</summary>
     public Dictionary<string, (IReadOnlyList<string> Targets, string Path)> Fallbacks { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, (IReadOnlyList<string> Targets, string Path)> ContextWindowFallbacks { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, (IReadOnlyList<string> Targets, string Path)> ContentPolicyFallbacks { get; } = new(StringComparer.Ordinal);
+    public int? AllowedFails { get; set; }
+    public double? CooldownSeconds { get; set; }
     public double? TotalTimeoutSeconds { get; set; }
     public double? FirstByteTimeoutSeconds { get; set; }
     public double? ConnectTimeoutSeconds { get; set; }

@@ -82,18 +82,25 @@ public static class ConfigPrinter
             { "strategy", router.Strategy },
             { "retries", router.Retries.ToString(CultureInfo.InvariantCulture) },
         };
-        if (router.Fallbacks.Count > 0)
-        {
-            var fallbacks = new YamlMappingNode();
-            foreach (var (name, targets) in router.Fallbacks.OrderBy(f => f.Key, StringComparer.Ordinal))
-            {
-                fallbacks.Add(name, new YamlSequenceNode(targets.Select(t => new YamlScalarNode(t))));
-            }
-            node.Add("fallbacks", fallbacks);
-        }
+        AddFallbacks(node, "fallbacks", router.Fallbacks);
+        AddFallbacks(node, "context_window_fallbacks", router.ContextWindowFallbacks);
+        AddFallbacks(node, "content_policy_fallbacks", router.ContentPolicyFallbacks);
+        node.Add("allowed_fails", router.AllowedFails.ToString(CultureInfo.InvariantCulture));
+        node.Add("cooldown_time", router.CooldownTime.TotalSeconds.ToString(CultureInfo.InvariantCulture));
         AddTimeouts(node, router.Timeouts);
         node.Add("drop_params", router.DropParams ? "true" : "false");
         return node;
+    }
+
+    private static void AddFallbacks(YamlMappingNode node, string key, IReadOnlyDictionary<string, IReadOnlyList<string>> fallbacks)
+    {
+        if (fallbacks.Count == 0) return;
+        var map = new YamlMappingNode();
+        foreach (var (name, targets) in fallbacks.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            map.Add(name, new YamlSequenceNode(targets.Select(t => new YamlScalarNode(t))));
+        }
+        node.Add(key, map);
     }
 
     private static YamlMappingNode Server(ServerOptions server)

@@ -8,7 +8,7 @@ namespace Switchyard.Configuration;
 /// </summary>
 internal static class FallbackReader
 {
-    public static void Read(YamlSection section, string key, ConfigDraft draft)
+    public static void Read(YamlSection section, string key, Dictionary<string, (IReadOnlyList<string> Targets, string Path)> into)
     {
         if (section.Take(key) is not { } node)
         {
@@ -18,14 +18,14 @@ internal static class FallbackReader
         switch (node)
         {
             case YamlMappingNode:
-                ReadMap(section.AsMapping(node, path)!, draft);
+                ReadMap(section.AsMapping(node, path)!, into);
                 break;
             case YamlSequenceNode list:
                 for (var i = 0; i < list.Children.Count; i++)
                 {
                     if (section.AsMapping(list.Children[i], KeyPath.Item(path, i)) is { } item)
                     {
-                        ReadMap(item, draft);
+                        ReadMap(item, into);
                     }
                 }
                 break;
@@ -35,13 +35,13 @@ internal static class FallbackReader
         }
     }
 
-    private static void ReadMap(YamlSection map, ConfigDraft draft)
+    private static void ReadMap(YamlSection map, Dictionary<string, (IReadOnlyList<string> Targets, string Path)> into)
     {
         foreach (var (name, value, path) in map.Entries())
         {
             if (!YamlSection.IsNull(value) && map.ReadTextList(value, path) is { } targets)
             {
-                draft.Fallbacks[name] = (targets, path);
+                into[name] = (targets, path);
             }
         }
     }

@@ -7,11 +7,11 @@ namespace Switchyard.Configuration;
 internal static class FallbackValidator
 {
     public static Dictionary<string, IReadOnlyList<string>> Validate(
-        ConfigDraft draft, ConfigReadContext context, IReadOnlySet<string> knownProviders)
+        Dictionary<string, (IReadOnlyList<string> Targets, string Path)> fallbacks, ConfigDraft draft, ConfigReadContext context, IReadOnlySet<string> knownProviders)
     {
         var modelNames = draft.Models.Select(m => m.Name).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var (name, (targets, path)) in draft.Fallbacks)
+        foreach (var (name, (targets, path)) in fallbacks)
         {
             if (!Resolves(name, modelNames, knownProviders))
             {

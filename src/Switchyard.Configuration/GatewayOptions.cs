@@ -21,6 +21,14 @@ public sealed record RouterOptions
     public string Strategy { get; init; } = "simple-shuffle";
     public int Retries { get; init; }
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Fallbacks { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>Where to go when the prompt is too long for a model (LiteLLM's <c>context_window_fallbacks</c>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ContextWindowFallbacks { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>Where to go when a provider refuses the content (LiteLLM's <c>content_policy_fallbacks</c>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ContentPolicyFallbacks { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>Failures within a minute that put a deployment in cooldown (LiteLLM's <c>allowed_fails</c>).</summary>
+    public int AllowedFails { get; init; } = 3;
+    /// <summary>First cooldown; it doubles while a deployment keeps failing (LiteLLM's <c>cooldown_time</c>).</summary>
+    public TimeSpan CooldownTime { get; init; } = TimeSpan.FromSeconds(5);
     public TimeoutOptions Timeouts { get; init; } = TimeoutOptions.Default;
     public bool DropParams { get; init; }
 }

@@ -30,7 +30,11 @@ internal static class GatewayOptionsBuilder
             {
                 Strategy = draft.Strategy ?? RoutingStrategyNames.SimpleShuffle,
                 Retries = draft.Retries ?? 0,
-                Fallbacks = FallbackValidator.Validate(draft, context, knownProviders),
+                Fallbacks = FallbackValidator.Validate(draft.Fallbacks, draft, context, knownProviders),
+                ContextWindowFallbacks = FallbackValidator.Validate(draft.ContextWindowFallbacks, draft, context, knownProviders),
+                ContentPolicyFallbacks = FallbackValidator.Validate(draft.ContentPolicyFallbacks, draft, context, knownProviders),
+                AllowedFails = draft.AllowedFails ?? 3,
+                CooldownTime = TimeSpan.FromSeconds(draft.CooldownSeconds ?? 5),
                 Timeouts = routerTimeouts,
                 DropParams = draft.DropParams ?? false,
             },

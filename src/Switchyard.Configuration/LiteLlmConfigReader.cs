@@ -2,7 +2,7 @@ namespace Switchyard.Configuration;
 
 /// <summary>
 /// Reads the sections of a LiteLLM proxy <c>config.yaml</c> other than <c>model_list</c>. Only the keys that have a Switchyard
-/// meaning are read; the rest (callbacks, alerting, cooldowns, ...) end up in the unsupported-keys warning.
+/// meaning are read; the rest (callbacks, alerting, ...) end up in the unsupported-keys warning.
 /// </summary>
 internal static class LiteLlmConfigReader
 {
@@ -35,6 +35,10 @@ internal static class LiteLlmConfigReader
         draft.DropParams = settings.GetBoolean("drop_params") ?? draft.DropParams;
         draft.Retries = settings.GetInteger("num_retries", minimum: 0) ?? draft.Retries;
         draft.TotalTimeoutSeconds = settings.GetTimeoutSeconds("request_timeout") ?? draft.TotalTimeoutSeconds;
+        // LiteLLM accepts the fallback lists here as well as in router_settings.
+        FallbackReader.Read(settings, "fallbacks", draft.Fallbacks);
+        FallbackReader.Read(settings, "context_window_fallbacks", draft.ContextWindowFallbacks);
+        FallbackReader.Read(settings, "content_policy_fallbacks", draft.ContentPolicyFallbacks);
         settings.ReportUnreadKeys();
     }
 
@@ -50,7 +54,11 @@ internal static class LiteLlmConfigReader
             draft.Strategy = StrategyReader.Normalize(router, "routing_strategy", strategy);
         }
         draft.Retries = router.GetInteger("num_retries", minimum: 0) ?? draft.Retries;
-        FallbackReader.Read(router, "fallbacks", draft);
+        FallbackReader.Read(router, "fallbacks", draft.Fallbacks);
+        FallbackReader.Read(router, "context_window_fallbacks", draft.ContextWindowFallbacks);
+        FallbackReader.Read(router, "content_policy_fallbacks", draft.ContentPolicyFallbacks);
+        draft.AllowedFails = router.GetInteger("allowed_fails", minimum: 1) ?? draft.AllowedFails;
+        draft.CooldownSeconds = router.GetTimeoutSeconds("cooldown_time") ?? draft.CooldownSeconds;
         draft.TotalTimeoutSeconds = router.GetTimeoutSeconds("timeout") ?? draft.TotalTimeoutSeconds;
         draft.FirstByteTimeoutSeconds = router.GetTimeoutSeconds("stream_timeout") ?? draft.FirstByteTimeoutSeconds;
         router.ReportUnreadKeys();

@@ -25,7 +25,11 @@ internal static class NativeConfigReader
             draft.Strategy = StrategyReader.Normalize(router, "strategy", strategy);
         }
         draft.Retries = router.GetInteger("retries", minimum: 0) ?? draft.Retries;
-        FallbackReader.Read(router, "fallbacks", draft);
+        FallbackReader.Read(router, "fallbacks", draft.Fallbacks);
+        FallbackReader.Read(router, "context_window_fallbacks", draft.ContextWindowFallbacks);
+        FallbackReader.Read(router, "content_policy_fallbacks", draft.ContentPolicyFallbacks);
+        draft.AllowedFails = router.GetInteger("allowed_fails", minimum: 1) ?? draft.AllowedFails;
+        draft.CooldownSeconds = router.GetTimeoutSeconds("cooldown_time") ?? draft.CooldownSeconds;
         draft.TotalTimeoutSeconds = router.GetTimeoutSeconds("timeout") ?? draft.TotalTimeoutSeconds;
         draft.FirstByteTimeoutSeconds = router.GetTimeoutSeconds("stream_timeout") ?? draft.FirstByteTimeoutSeconds;
         draft.ConnectTimeoutSeconds = router.GetTimeoutSeconds("connect_timeout") ?? draft.ConnectTimeoutSeconds;

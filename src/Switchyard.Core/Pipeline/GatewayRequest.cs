@@ -19,6 +19,9 @@ public sealed class GatewayRequest
     /// </summary>
     public bool DropParams { get; init; }
 
+    /// <summary>The request's own time limits, set by the router from the body; providers apply them over the deployment's.</summary>
+    public RequestTimeouts? Timeouts { get; set; }
+
     /// <summary>Who is calling, set by the authentication stage.</summary>
     public Caller? Caller { get; set; }
     /// <summary>The deployment chosen for the current attempt, set by the router.</summary>
@@ -28,6 +31,9 @@ public sealed class GatewayRequest
 
     public long StartTimestamp { get; } = Stopwatch.GetTimestamp();
 }
+
+/// <summary>Per-request limits (LiteLLM's <c>timeout</c> and <c>stream_timeout</c>).</summary>
+public sealed record RequestTimeouts(TimeSpan? Total, TimeSpan? FirstByte);
 
 /// <summary>The authenticated identity behind a request.</summary>
 public sealed record Caller(string Id, bool IsAdmin)

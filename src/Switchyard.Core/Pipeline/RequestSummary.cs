@@ -7,7 +7,14 @@ namespace Switchyard.Pipeline;
 public sealed class RequestSummary
 {
     public required string Model { get; init; }
-    /// <summary>Byte offset and length of the model's JSON string token (quotes included).</summary>
+    /// <summary>Models to try after <see cref="Model"/>, from the request (LiteLLM's <c>fallbacks</c>, OpenRouter's <c>models</c>).</summary>
+    public IReadOnlyList<string>? Fallbacks { get; init; }
+    /// <summary>The request's own retry count (LiteLLM's <c>num_retries</c>).</summary>
+    public int? Retries { get; init; }
+    /// <summary>The request's own limits (LiteLLM's <c>timeout</c> and <c>stream_timeout</c>, in seconds).</summary>
+    public double? TimeoutSeconds { get; init; }
+    public double? StreamTimeoutSeconds { get; init; }
+    /// <summary>Offset and length of the model's JSON string token (quotes included).</summary>
     public int ModelTokenStart { get; init; }
     public int ModelTokenLength { get; init; }
     public bool Stream { get; init; }

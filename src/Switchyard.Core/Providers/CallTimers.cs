@@ -25,6 +25,17 @@ public sealed class CallTimers : IDisposable
         _source.CancelAfter(Min(limits.FirstByte, limits.Total));
     }
 
+    /// <summary>The timers for one attempt of <paramref name="request"/>: the request's own limits over the deployment's.</summary>
+    public static CallTimers For(Pipeline.GatewayRequest request, DeploymentOptions options, CancellationToken client)
+    {
+        var limits = options.Timeouts;
+        if (request.Timeouts is { } own)
+        {
+            limits = limits with { Total = own.Total ?? limits.Total, FirstByte = own.FirstByte ?? limits.FirstByte };
+        }
+        return new CallTimers(limits, client);
+    }
+
     /// <summary>The token for the current step: the wait for the first byte, or for the next stream event.</summary>
     public CancellationToken Token => _source.Token;
 

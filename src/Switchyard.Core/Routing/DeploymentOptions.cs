@@ -18,6 +18,10 @@ public sealed record DeploymentOptions
     /// <summary>Provider-specific settings (the mock provider's answer and faults, an Azure api_version, ...).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = EmptyDictionary;
 
+    /// <summary>A numeric setting (prices, rpm, tpm, mock timings), or null when absent or not a number.</summary>
+    public double? Number(string key) =>
+        Settings.TryGetValue(key, out var text) && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
+
     /// <summary>Where this entry came from in the config file, for error messages (e.g. "models[2]").</summary>
     public string Source { get; init; } = "";
 

@@ -1,36 +1,217 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
+using Switchyard.Routing.Strategies;
 
 namespace Switchyard.Routing;
 
 /// <summary>
-/// Picks the deployment for a request's model and hands the request to the provider stage.
-/// Weighted random among a group's deployments; retries and fallbacks belong to this stage as well.
+/// Picks a deployment for each attempt and hands the request to the provider stage: the group's strategy among the
+/// deployments not cooling down, retries with backoff for transient failures (honouring retry hints, within a retry
+/// budget), then the fallback models in order. Providers return a stream only once its first event arrived, so every
+/// retry happens before any byte reached the client.
 /// </summary>
-public sealed class RoutingStage(GatewayHandler inner, ModelCatalog catalog) : DelegatingGatewayHandler(inner)
+public sealed class RoutingStage : DelegatingGatewayHandler
 {
-    public override ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
+    private readonly ModelCatalog _catalog;
+    private readonly RouterSettings _settings;
+    private readonly IRoutingStrategy _strategy;
+    private readonly RetryBudget _budget;
+    private readonly ConcurrentDictionary<Deployment, DeploymentHealth> _health = new(ReferenceEqualityComparer.Instance);
+    private readonly Random _random;
+
+    public RoutingStage(GatewayHandler inner, ModelCatalog catalog, RouterSettings? settings = null, Random? random = null) : base(inner)
     {
-        var model = request.Body.Summary.Model;
-        var group = catalog.Resolve(model) ?? throw new GatewayException(new GatewayError(404, ErrorKind.NotFound,
-            $"The model '{model}' does not exist or is not configured on this gateway. GET /v1/models lists the available models.")
-        { Code = "model_not_found", Param = "model" });
-        request.Target = Pick(group);
-        request.Attempts++;
-        return Inner.SendAsync(request, cancellationToken);
+        _catalog = catalog;
+        _settings = settings ?? new RouterSettings();
+        _random = random ?? Random.Shared;
+        _strategy = RoutingStrategies.Create(_settings.Strategy, _random);
+        _budget = new RetryBudget(_settings.RetryBudgetRatio, _settings.MinRetryConcurrency);
     }
 
-    private static Deployment Pick(IReadOnlyList<Deployment> group)
+    public DeploymentHealth HealthOf(Deployment deployment) => _health.GetOrAdd(deployment, _ => new DeploymentHealth(_settings));
+
+    public override async ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
-        if (group.Count == 1) return group[0];
-        var total = 0d;
-        foreach (var d in group) total += d.Options.Weight;
-        var point = Random.Shared.NextDouble() * total;
-        foreach (var d in group)
+        var summary = request.Body.Summary;
+        if (summary.TimeoutSeconds is not null || summary.StreamTimeoutSeconds is not null)
         {
-            point -= d.Options.Weight;
-            if (point < 0) return d;
+            request.Timeouts = new RequestTimeouts(Seconds(summary.TimeoutSeconds), Seconds(summary.StreamTimeoutSeconds));
         }
-        return group[^1];
+        var chain = new List<string> { summary.Model };
+        chain.AddRange(summary.Fallbacks ?? _settings.Fallbacks.GetValueOrDefault(summary.Model) ?? []);
+
+        _budget.RequestStarted();
+        try
+        {
+            GatewayException? last = null;
+            for (var i = 0; i < chain.Count; i++)
+            {
+                var group = _catalog.Resolve(chain[i]);
+                if (group is null)
+                {
+                    if (i == 0) throw new GatewayException(UnknownModel(chain[i]));
+                    continue; // an unknown fallback is skipped; config validation names it at start-up
+                }
+                try
+                {
+                    return await SendToGroupAsync(request, group, summary.Retries ?? _settings.Retries, cancellationToken).ConfigureAwait(false);
+                }
+                catch (GatewayException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    last = ex;
+                    switch (FailureClassifier.Classify(ex.Error))
+                    {
+                        case FailureClass.ContextWindow:
+                            if (!Redirect(chain, i, _settings.ContextWindowFallbacks)) throw;
+                            break;
+                        case FailureClass.ContentPolicy:
+                            if (!Redirect(chain, i, _settings.ContentPolicyFallbacks)) throw;
+                            break;
+                        case FailureClass.BadRequest:
+                            throw;
+                    }
+                }
+            }
+            throw last!;
+        }
+        finally
+        {
+            _budget.RequestEnded();
+        }
     }
+
+    /// <summary>Attempts on one model group: the first try plus up to <paramref name="retries"/> retries.</summary>
+    private async Task<ChatResult> SendToGroupAsync(GatewayRequest request, IReadOnlyList<Deployment> group, int retries, CancellationToken cancellationToken)
+    {
+        GatewayException? last = null;
+        RoutedDeployment? previous = null;
+        var retrying = false;
+        for (var attempt = 0; attempt <= retries; attempt++)
+        {
+            var candidate = Choose(group, previous, last, out var coolingFor);
+            if (candidate is null)
+            {
+                // Everything is cooling down: wait for the first to come back if that is soon enough, else answer fast.
+                if (coolingFor <= _settings.MaxRetryAfter && last is not null)
+                {
+                    // Timers may fire a little early against the wall clock the cooldown is measured on.
+                    await Task.Delay(coolingFor + TimeSpan.FromMilliseconds(20), _settings.Time, cancellationToken).ConfigureAwait(false);
+                    candidate = Choose(group, null, last, out coolingFor);
+                }
+                if (candidate is null) throw last ?? new GatewayException(AllCooling(request.Body.Summary.Model, coolingFor));
+            }
+
+            request.Target = candidate.Deployment;
+            request.Attempts++;
+            var health = candidate.Health;
+            health.Started();
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var result = await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                health.Succeeded(Stopwatch.GetElapsedTime(started), firstByte: result.Stream is not null);
+                health.Used(result.Usage?.TotalTokens ?? 0);
+                return result;
+            }
+            catch (GatewayException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = ex;
+                var failure = FailureClassifier.Classify(ex.Error);
+                if (failure is FailureClass.Transient or FailureClass.DeploymentRejected) health.Failed(ex.Error.RetryAfter);
+                if (failure != FailureClass.Transient || attempt == retries) throw;
+                previous = candidate;
+            }
+            finally
+            {
+                health.Ended();
+                if (retrying)
+                {
+                    _budget.RetryEnded();
+                    retrying = false;
+                }
+            }
+
+            if (!_budget.TryStartRetry()) throw last;
+            retrying = true;
+            var delay = Backoff(attempt, last.Error, group, previous);
+            if (delay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(delay, _settings.Time, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    _budget.RetryEnded();
+                    throw;
+                }
+            }
+        }
+        throw last!;
+    }
+
+    /// <summary>
+    /// The deployment for the next attempt. After a server error the same deployment is preferred (a retry there is the
+    /// cheapest fix); after a rate limit or timeout another is preferred. Deployments cooling down are left out.
+    /// </summary>
+    private RoutedDeployment? Choose(IReadOnlyList<Deployment> group, RoutedDeployment? previous, GatewayException? lastFailure, out TimeSpan coolingFor)
+    {
+        coolingFor = TimeSpan.MaxValue;
+        var available = new List<RoutedDeployment>(group.Count);
+        foreach (var deployment in group)
+        {
+            var health = HealthOf(deployment);
+            if (health.IsAvailable(out var retryAfter)) available.Add(new RoutedDeployment(deployment, health));
+            else if (retryAfter > TimeSpan.Zero && retryAfter < coolingFor) coolingFor = retryAfter;
+        }
+        if (coolingFor == TimeSpan.MaxValue) coolingFor = TimeSpan.Zero;
+        while (available.Count > 0)
+        {
+            RoutedDeployment pick;
+            if (previous is not null && lastFailure?.Error.Kind is ErrorKind.UpstreamError && available.Find(c => c.Deployment == previous.Deployment) is { } same)
+            {
+                pick = same;
+            }
+            else
+            {
+                var others = previous is null ? available : available.Where(c => c.Deployment != previous.Deployment).ToList();
+                pick = _strategy.Pick(others.Count > 0 ? others : available);
+            }
+            if (pick.Health.TryEnter()) return pick;
+            available.Remove(pick); // another request is probing it
+        }
+        return null;
+    }
+
+    /// <summary>Exponential backoff with full jitter; a retry hint is waited out when the retry goes to the same deployment.</summary>
+    private TimeSpan Backoff(int attempt, GatewayError error, IReadOnlyList<Deployment> group, RoutedDeployment? previous)
+    {
+        var anotherAvailable = group.Any(d => d != previous?.Deployment && HealthOf(d).IsAvailable(out _));
+        if (anotherAvailable && error.Kind != ErrorKind.UpstreamError) return TimeSpan.Zero; // fail over at once
+        var ceiling = Math.Min(_settings.RetryMaxDelay.TotalMilliseconds, _settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt));
+        var jittered = TimeSpan.FromMilliseconds(_random.NextDouble() * ceiling);
+        if (error.RetryAfter is { } hint && !anotherAvailable) return hint > _settings.MaxRetryAfter ? _settings.MaxRetryAfter : (hint > jittered ? hint : jittered);
+        return jittered;
+    }
+
+    /// <summary>Replaces the rest of the chain with the special fallbacks of the model that failed; false when it has none.</summary>
+    private static bool Redirect(List<string> chain, int index, IReadOnlyDictionary<string, IReadOnlyList<string>> fallbacks)
+    {
+        if (!fallbacks.TryGetValue(chain[index], out var targets) || targets.Count == 0) return false;
+        chain.RemoveRange(index + 1, chain.Count - index - 1);
+        chain.AddRange(targets);
+        return true;
+    }
+
+    private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;
+
+    private static GatewayError UnknownModel(string model) => new(404, ErrorKind.NotFound,
+        $"The model '{model}' does not exist or is not configured on this gateway. GET /v1/models lists the available models.")
+    { Code = "model_not_found", Param = "model" };
+
+    private static GatewayError AllCooling(string model, TimeSpan retryAfter) => new(503, ErrorKind.Unavailable,
+        $"Every deployment of '{model}' is cooling down after recent failures; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.")
+    { Code = "all_deployments_cooling_down", RetryAfter = retryAfter };
 }

@@ -22,7 +22,16 @@ public sealed class GatewayServices : IDisposable
         Authenticator = new MasterKeyAuthenticator(options.Server.MasterKey);
         Pipeline = new GatewayPipelineBuilder()
             .Use(next => new AuthenticationStage(next, Authenticator))
-            .Use(next => new RoutingStage(next, Catalog))
+            .Use(next => Router = new RoutingStage(next, Catalog, new RouterSettings
+            {
+                Strategy = options.Router.Strategy,
+                Retries = options.Router.Retries,
+                Fallbacks = options.Router.Fallbacks,
+                ContextWindowFallbacks = options.Router.ContextWindowFallbacks,
+                ContentPolicyFallbacks = options.Router.ContentPolicyFallbacks,
+                AllowedFails = options.Router.AllowedFails,
+                CooldownTime = options.Router.CooldownTime,
+            }))
             .Build(new ProviderStage());
     }
 
@@ -32,6 +41,7 @@ public sealed class GatewayServices : IDisposable
     public ModelCatalog Catalog { get; }
     public MasterKeyAuthenticator Authenticator { get; }
     public GatewayHandler Pipeline { get; }
+    public RoutingStage Router { get; private set; } = null!;
 
     public void Dispose() => Pool.Dispose();
 }

@@ -128,8 +128,8 @@ public sealed class ConfigValidationTests
             litellm_settings:
               callbacks: ["otel"]
             router_settings:
-              allowed_fails: 2
-              cooldown_time: 10
+              redis_host: localhost
+              enable_pre_call_checks: true
             general_settings:
               alerting: ["slack"]
             telemetry: false
@@ -139,7 +139,7 @@ public sealed class ConfigValidationTests
         string[] expected =
         [
             "models[0].colour", "model_list[0].litellm_params.max_retries", "litellm_settings.callbacks",
-            "router_settings.allowed_fails", "router_settings.cooldown_time", "general_settings.alerting", "telemetry",
+            "router_settings.redis_host", "router_settings.enable_pre_call_checks", "general_settings.alerting", "telemetry",
         ];
         Assert.Equal(expected.Order(), result.Options!.UnsupportedKeys.Order());
         var warning = Assert.Single(result.Warnings);

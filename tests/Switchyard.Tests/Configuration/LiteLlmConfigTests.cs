@@ -181,11 +181,20 @@ public sealed class LiteLlmConfigTests
         string[] expected =
         [
             "litellm_settings.success_callback", "litellm_settings.callbacks", "router_settings.redis_host",
-            "router_settings.allowed_fails", "router_settings.cooldown_time", "general_settings.alerting",
+            "general_settings.alerting",
         ];
         Assert.Equal(expected.Order(), result.Options!.UnsupportedKeys.Order());
         var warning = Assert.Single(result.Warnings);
         Assert.All(expected, key => Assert.Contains(key, warning));
+    }
+
+    [Fact]
+    public void Cooldown_settings_are_read()
+    {
+        var options = Load(LiteLlmYaml, LiteLlmEnvironment).Options!;
+
+        Assert.Equal(3, options.Router.AllowedFails);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.Router.CooldownTime);
     }
 
     [Theory]

@@ -45,7 +45,7 @@ public sealed record FakeReply
 public sealed class FakeProvider : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, FakeReply> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ReplySequence> _routes = new(StringComparer.Ordinal);
 
     private FakeProvider(WebApplication app) => _app = app;
 
@@ -67,7 +67,13 @@ public sealed class FakeProvider : IAsyncDisposable
         return fake;
     }
 
-    public void Route(string path, FakeReply reply) => _routes[path] = reply;
+    public void Route(string path, FakeReply reply) => RouteSequence(path, reply);
+
+    /// <summary>Answers with each reply in turn; the last one repeats.</summary>
+    public void RouteSequence(string path, params FakeReply[] replies) => _routes[path] = new ReplySequence(replies);
+
+    /// <summary>How many requests reached <paramref name="path"/>.</summary>
+    public int CountOf(string path) => Received.Count(r => r.Path.Split('?')[0] == path);
 
     public ReceivedRequest LastRequest => Received.Last();
 
@@ -81,11 +87,12 @@ public sealed class FakeProvider : IAsyncDisposable
             context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
             body.ToArray()));
 
-        if (!_routes.TryGetValue(context.Request.Path, out var reply))
+        if (!_routes.TryGetValue(context.Request.Path, out var sequence))
         {
             context.Response.StatusCode = 404;
             return;
         }
+        var reply = sequence.Next();
         var aborted = context.RequestAborted;
         try
         {
@@ -124,6 +131,13 @@ public sealed class FakeProvider : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+}
+
+internal sealed class ReplySequence(FakeReply[] replies)
+{
+    private int _next = -1;
+
+    public FakeReply Next() => replies[Math.Min(Interlocked.Increment(ref _next), replies.Length - 1)];
 }
 
 /// <summary>Splits a recorded SSE body into events, each keeping its own separator, so that the bytes rejoin exactly.</summary>

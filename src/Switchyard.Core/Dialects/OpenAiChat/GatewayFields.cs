@@ -8,7 +8,7 @@ namespace Switchyard.Dialects.OpenAiChat;
 /// </summary>
 internal static class GatewayFields
 {
-    private static readonly string[] Names = ["drop_params", "mock_response"];
+    private static readonly string[] Names = ["drop_params", "mock_response", "fallbacks", "models", "num_retries", "timeout", "stream_timeout"];
 
     public static bool IsGatewayOnly(ref Utf8JsonReader reader)
     {

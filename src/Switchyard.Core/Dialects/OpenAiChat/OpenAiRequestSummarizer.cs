@@ -35,6 +35,9 @@ internal static class OpenAiRequestSummarizer
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
+        List<string>? fallbacks = null;
+        int? retries = null;
+        double? timeout = null, streamTimeout = null;
         bool stream = false, dropParams = false, includeUsage = false, sawMessages = false, sawInput = false, streamOptionsHasMembers = false;
         List<(int Start, int Length)>? gatewayFields = null;
         var pendingFirstRemoval = -1;
@@ -56,9 +59,27 @@ internal static class OpenAiRequestSummarizer
             if (gatewayOnly)
             {
                 var memberStart = (int)reader.TokenStartIndex;
-                var isDropParams = reader.ValueTextEquals("drop_params"u8);
+                var field = reader.GetString();
                 reader.ReadOrThrow();
-                if (isDropParams) dropParams = reader.TokenType == JsonTokenType.True;
+                switch (field)
+                {
+                    case "drop_params":
+                        dropParams = reader.TokenType == JsonTokenType.True;
+                        break;
+                    case "fallbacks" or "models":
+                        (fallbacks ??= []).AddRange(ReadModelList(ref reader, field));
+                        break;
+                    case "num_retries":
+                        retries = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n >= 0 ? n
+                            : throw Invalid("'num_retries' must be a non-negative integer.", field, "invalid_type");
+                        break;
+                    case "timeout" or "stream_timeout":
+                        var seconds = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var d) && d > 0 ? d
+                            : throw Invalid($"'{field}' must be a positive number of seconds.", field, "invalid_type");
+                        if (field == "timeout") timeout = seconds;
+                        else streamTimeout = seconds;
+                        break;
+                }
                 reader.Skip();
                 // A later member takes the separator before it.
                 if (first) { if (pendingFirstRemoval < 0) pendingFirstRemoval = memberStart; }
@@ -160,6 +181,10 @@ internal static class OpenAiRequestSummarizer
             ModelTokenLength = modelLength,
             Stream = stream,
             DropParams = dropParams,
+            Fallbacks = fallbacks,
+            Retries = retries,
+            TimeoutSeconds = timeout,
+            StreamTimeoutSeconds = streamTimeout,
             IncludeUsage = stream && includeUsage,
             StreamOptionsEnd = streamOptionsEnd,
             StreamOptionsHasMembers = streamOptionsHasMembers,
@@ -169,6 +194,35 @@ internal static class OpenAiRequestSummarizer
             BodyEnd = bodyEnd,
             GatewayFieldRanges = gatewayFields,
         };
+    }
+
+    /// <summary>A list of model names; LiteLLM also accepts objects with a "model" member.</summary>
+    private static List<string> ReadModelList(ref Utf8JsonReader reader, string field)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) throw Invalid($"'{field}' must be an array of model names.", field, "invalid_type");
+        var names = new List<string>();
+        while (true)
+        {
+            reader.ReadOrThrow();
+            if (reader.TokenType == JsonTokenType.EndArray) return names;
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                names.Add(reader.GetString()!);
+                continue;
+            }
+            if (reader.TokenType != JsonTokenType.StartObject) throw Invalid($"'{field}' must be an array of model names.", field, "invalid_type");
+            var depth = reader.CurrentDepth;
+            while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("model"u8))
+                {
+                    reader.ReadOrThrow();
+                    if (reader.TokenType == JsonTokenType.String) names.Add(reader.GetString()!);
+                    else reader.Skip();
+                }
+                else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+            }
+        }
     }
 
     private static string Describe(JsonException ex) =>

@@ -18,7 +18,7 @@ internal sealed class MockProvider(DeploymentOptions options, MockSettings setti
     public async ValueTask<ChatResult> SendAsync(GatewayRequest request, Deployment deployment, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        using (var timers = new CallTimers(options.Timeouts, cancellationToken))
+        using (var timers = CallTimers.For(request, options, cancellationToken))
         {
             try
             {

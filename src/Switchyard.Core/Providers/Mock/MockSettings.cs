@@ -1,4 +1,3 @@
-using System.Globalization;
 using Switchyard.Routing;
 
 namespace Switchyard.Providers.Mock;
@@ -26,15 +25,12 @@ public sealed record MockSettings
         return new MockSettings
         {
             Response = s.GetValueOrDefault("mock_response") ?? DefaultResponse,
-            Latency = TimeSpan.FromMilliseconds(Number(s, "mock_latency_ms") ?? 0),
-            ChunkDelay = TimeSpan.FromMilliseconds(Number(s, "mock_chunk_delay_ms") ?? 0),
-            FailStatus = (int?)Number(s, "mock_fail_status"),
-            FailRate = Number(s, "mock_fail_rate") ?? 1,
+            Latency = TimeSpan.FromMilliseconds(options.Number("mock_latency_ms") ?? 0),
+            ChunkDelay = TimeSpan.FromMilliseconds(options.Number("mock_chunk_delay_ms") ?? 0),
+            FailStatus = (int?)options.Number("mock_fail_status"),
+            FailRate = options.Number("mock_fail_rate") ?? 1,
             Hang = s.GetValueOrDefault("mock_hang") is "true" or "True" or "1",
-            CutAfter = (int?)Number(s, "mock_cut_after"),
+            CutAfter = (int?)options.Number("mock_cut_after"),
         };
     }
-
-    private static double? Number(IReadOnlyDictionary<string, string> settings, string key) =>
-        settings.TryGetValue(key, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 }

@@ -31,7 +31,7 @@ internal sealed class OllamaNativeProvider(DeploymentOptions options, Uri baseUr
         if (options.ApiKey is { Length: > 0 } key) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         foreach (var (name, value) in options.Headers) message.Headers.TryAddWithoutValidation(name, value);
 
-        var timers = new CallTimers(options.Timeouts, cancellationToken);
+        var timers = CallTimers.For(request, options, cancellationToken);
         HttpResponseMessage? response = null;
         var handedOff = false;
         try

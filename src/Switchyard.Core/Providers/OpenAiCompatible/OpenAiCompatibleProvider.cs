@@ -42,7 +42,7 @@ internal sealed class OpenAiCompatibleProvider : IProvider
         };
         AddHeaders(message, stream);
 
-        var timers = new CallTimers(_options.Timeouts, cancellationToken);
+        var timers = CallTimers.For(request, _options, cancellationToken);
         HttpResponseMessage? response = null;
         var handedOff = false;
         try

@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Switchyard.Configuration;
+using Switchyard.Routing;
+using Switchyard.Tests.Infrastructure;
+
+namespace Switchyard.Tests.Functional;
+
+/// <summary>Retries, fallbacks and cooldowns through the real gateway, against a fake upstream that counts every attempt.</summary>
+public sealed class RoutingTests : IAsyncLifetime
+{
+    private FakeProvider _upstream = null!;
+
+    public async ValueTask InitializeAsync() => _upstream = await FakeProvider.StartAsync();
+
+    public ValueTask DisposeAsync() => _upstream.DisposeAsync();
+
+    private static readonly byte[] Answer = OwnFixtures.Bytes("openai/chat.response.json");
+    private static FakeReply Ok => FakeReply.Json(Answer);
+    private static FakeReply Status(int status, string code = "server_error", params (string, string)[] headers) =>
+        FakeReply.Json(Encoding.UTF8.GetBytes($$$"""{"error":{"message":"upstream says {{{status}}}","type":"x","code":"{{{code}}}"}}"""), status)
+            with { Headers = [.. headers.Select(h => new KeyValuePair<string, string>(h.Item1, h.Item2))] };
+
+    /// <summary>A deployment on its own path of the fake: {fake}/{path}/v1/chat/completions.</summary>
+    private DeploymentOptions On(string path, string name, TimeoutOptions? timeouts = null) =>
+        GatewayUnderTest.Deployment(_upstream.BaseAddress, "openai-compatible", name, path, timeouts) with { ApiBase = new Uri(_upstream.BaseAddress, $"{path}/v1").ToString() };
+
+    private static string Chat(string path) => $"/{path}/v1/chat/completions";
+
+    private Task<GatewayUnderTest> Gateway(RouterOptions router, params DeploymentOptions[] models) =>
+        GatewayUnderTest.StartAsync(new GatewayOptions { Models = models, Router = router, Server = new ServerOptions { MasterKey = "sk-test-master" } });
+
+    private static Task<HttpResponseMessage> Ask(GatewayUnderTest gateway, string model, string extra = "") =>
+        gateway.PostJsonAsync("/v1/chat/completions", $$"""{"model":"{{model}}"{{extra}},"messages":[{"role":"user","content":"hi"}]}""");
+
+    [Fact]
+    public async Task ServerErrorOnceIsRetriedOnTheSameDeployment()
+    {
+        _upstream.RouteSequence(Chat("a"), Status(500), Ok);
+        await using var gateway = await Gateway(new RouterOptions { Retries = 2 }, On("a", "m"));
+
+        using var response = await Ask(gateway, "m");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, _upstream.CountOf(Chat("a")));
+        Assert.Equal("2", response.Headers.GetValues("x-switchyard-attempts").Single());
+    }
+
+    [Fact]
+    public async Task RateLimitWithRetryAfterIsWaitedOutOnASingleDeployment()
+    {
+        _upstream.RouteSequence(Chat("a"), Status(429, "rate_limit_exceeded", ("retry-after", "1")), Ok);
+        await using var gateway = await Gateway(new RouterOptions { Retries = 1 }, On("a", "m"));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await Ask(gateway, "m");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"retried after {clock.Elapsed}");
+        Assert.Equal(2, _upstream.CountOf(Chat("a")));
+    }
+
+    [Fact]
+    public async Task RateLimitedDeploymentFailsOverAtOnceWithinItsGroup()
+    {
+        _upstream.Route(Chat("a"), Status(429, "rate_limit_exceeded", ("retry-after", "30")));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions { Retries = 1, Strategy = "round-robin" }, On("a", "m"), On("b", "m"));
+
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await Ask(gateway, "m");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.Equal(1, _upstream.CountOf(Chat("a"))); // cooled for its 30 s hint after the first 429
+        Assert.Equal(4, _upstream.CountOf(Chat("b")));
+    }
+
+    [Fact]
+    public async Task PermanentOutageFallsBackAndTheAnswerSaysWhoServedIt()
+    {
+        _upstream.Route(Chat("a"), Status(503));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(
+            new RouterOptions { Retries = 2, Fallbacks = new Dictionary<string, IReadOnlyList<string>> { ["primary"] = ["backup"] } },
+            On("a", "primary"), On("b", "backup"));
+
+        using var response = await Ask(gateway, "primary");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("openai-compatible/b", response.Headers.GetValues("x-switchyard-deployment").Single());
+        Assert.Equal(3, _upstream.CountOf(Chat("a")));
+        Assert.Equal(1, _upstream.CountOf(Chat("b")));
+        Assert.Equal("4", response.Headers.GetValues("x-switchyard-attempts").Single());
+        Assert.Equal("b", JsonDocument.Parse(_upstream.LastRequest.Body).RootElement.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public async Task RequestFallbacksAreUsedAndNotSentUpstream()
+    {
+        _upstream.Route(Chat("a"), Status(502));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "primary"), On("b", "backup"));
+
+        using var response = await Ask(gateway, "primary", ""","fallbacks":["backup"],"num_retries":0""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _upstream.CountOf(Chat("a")));
+        var sent = JsonDocument.Parse(_upstream.LastRequest.Body).RootElement;
+        Assert.False(sent.TryGetProperty("fallbacks", out _));
+        Assert.False(sent.TryGetProperty("num_retries", out _));
+    }
+
+    [Fact]
+    public async Task OpenRouterModelsArrayIsAFallbackList()
+    {
+        _upstream.Route(Chat("a"), Status(500));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "primary"), On("b", "backup"));
+
+        using var response = await Ask(gateway, "primary", ""","models":["backup"]""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("openai-compatible/b", response.Headers.GetValues("x-switchyard-deployment").Single());
+    }
+
+    [Fact]
+    public async Task BadRequestIsNeitherRetriedNorFallenBackFrom()
+    {
+        _upstream.Route(Chat("a"), Status(400, "invalid_value"));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(
+            new RouterOptions { Retries = 3, Fallbacks = new Dictionary<string, IReadOnlyList<string>> { ["primary"] = ["backup"] } },
+            On("a", "primary"), On("b", "backup"));
+
+        using var response = await Ask(gateway, "primary");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(1, _upstream.CountOf(Chat("a")));
+        Assert.Equal(0, _upstream.CountOf(Chat("b")));
+    }
+
+    [Fact]
+    public async Task ContextWindowErrorGoesOnlyToTheContextWindowFallback()
+    {
+        _upstream.Route(Chat("a"), Status(400, "context_length_exceeded"));
+        _upstream.Route(Chat("big"), Ok);
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions
+        {
+            Retries = 2,
+            Fallbacks = new Dictionary<string, IReadOnlyList<string>> { ["primary"] = ["backup"] },
+            ContextWindowFallbacks = new Dictionary<string, IReadOnlyList<string>> { ["primary"] = ["large"] },
+        }, On("a", "primary"), On("b", "backup"), On("big", "large"));
+
+        using var response = await Ask(gateway, "primary");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _upstream.CountOf(Chat("a")));
+        Assert.Equal(1, _upstream.CountOf(Chat("big")));
+        Assert.Equal(0, _upstream.CountOf(Chat("b")));
+    }
+
+    [Fact]
+    public async Task ContextWindowErrorWithoutItsFallbackIsAClean400AfterOneAttempt()
+    {
+        _upstream.Route(Chat("a"), Status(400, "context_length_exceeded"));
+        await using var gateway = await Gateway(new RouterOptions { Retries = 2 }, On("a", "primary"));
+
+        using var response = await Ask(gateway, "primary");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("context_length_exceeded", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, _upstream.CountOf(Chat("a")));
+    }
+
+    [Fact]
+    public async Task FailingDeploymentCoolsDownAndTrafficStaysOffIt()
+    {
+        _upstream.Route(Chat("a"), Status(503));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(
+            new RouterOptions { Retries = 1, AllowedFails = 1, CooldownTime = TimeSpan.FromSeconds(60), Strategy = "round-robin" },
+            On("a", "m"), On("b", "m"));
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await Ask(gateway, "m");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(1, _upstream.CountOf(Chat("a")));
+        Assert.Equal(6, _upstream.CountOf(Chat("b")));
+    }
+
+    [Fact]
+    public async Task WhenEveryDeploymentCoolsDownTheAnswerIsAFast503WithRetryAfter()
+    {
+        _upstream.Route(Chat("a"), Status(503));
+        await using var gateway = await Gateway(new RouterOptions { AllowedFails = 1, CooldownTime = TimeSpan.FromSeconds(60) }, On("a", "m"));
+        using (var first = await Ask(gateway, "m")) Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+
+        var clock = Stopwatch.StartNew();
+        using var response = await Ask(gateway, "m");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1));
+        Assert.Contains("all_deployments_cooling_down", await response.Content.ReadAsStringAsync());
+        Assert.InRange(response.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 50, 60);
+        Assert.Equal(1, _upstream.CountOf(Chat("a")));
+    }
+
+    [Fact]
+    public async Task SilentUpstreamIsAbandonedAtTheRequestsStreamTimeoutAndTheFallbackAnswers()
+    {
+        _upstream.Route(Chat("a"), Ok with { DelayBeforeHeaders = TimeSpan.FromSeconds(30) });
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "primary"), On("b", "backup"));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await Ask(gateway, "primary", ""","stream_timeout":0.5,"fallbacks":["backup"]""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(5));
+        Assert.Equal("openai-compatible/b", response.Headers.GetValues("x-switchyard-deployment").Single());
+    }
+
+    [Fact]
+    public async Task AStreamThatBrokeAfterItsFirstByteIsNeverRetried()
+    {
+        _upstream.Route(Chat("a"), FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")) with { StopAfterEvents = 2 });
+        await using var gateway = await Gateway(new RouterOptions { Retries = 3 }, On("a", "m"));
+
+        using var response = await Ask(gateway, "m", ""","stream":true""");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(1, _upstream.CountOf(Chat("a")));
+        Assert.DoesNotContain("[DONE]", text);
+        Assert.Equal(1, text.Split("Paris").Length - 1); // no text sent twice
+    }
+
+    [Fact]
+    public async Task WeightedGroupSpreadsTrafficByWeight()
+    {
+        _upstream.Route(Chat("a"), Ok);
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "m") with { Weight = 3 }, On("b", "m") with { Weight = 1 });
+
+        for (var i = 0; i < 400; i++)
+        {
+            using var response = await Ask(gateway, "m");
+        }
+
+        Assert.InRange(_upstream.CountOf(Chat("a")) / 400.0, 0.68, 0.82);
+    }
+}
