@@ -22,6 +22,12 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
     public string? Param { get; init; }
     /// <summary>The upstream's own error type (e.g. "tokens", "overloaded_error"), kept when it had one.</summary>
     public string? UpstreamType { get; init; }
+    /// <summary>The HTTP status the upstream answered with, when the error came from one (before mapping).</summary>
+    public int? UpstreamStatus { get; init; }
+
+    /// <summary>Whether <paramref name="codes"/> names this error's status, as the client or the upstream saw it.</summary>
+    public bool HasStatus(IReadOnlySet<int> codes) => codes.Contains(Status) || UpstreamStatus is { } upstream && codes.Contains(upstream);
+
     public TimeSpan? RetryAfter { get; init; }
 
     public static GatewayError BadRequest(string message, string? param = null, string code = "invalid_request") =>

@@ -33,6 +33,7 @@ public static class UpstreamErrors
         return new GatewayError(mappedStatus, kind, $"{provider} returned HTTP {status}: {message}")
         {
             Code = code ?? DefaultCode(status),
+            UpstreamStatus = status,
             Param = param,
             UpstreamType = type,
             RetryAfter = RetryAfter(headers),

@@ -34,33 +34,32 @@ public sealed class RoutingStage : DelegatingGatewayHandler
 
     public override async ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
-        var summary = request.Body.Summary;
-        if (summary.TimeoutSeconds is not null || summary.StreamTimeoutSeconds is not null)
-        {
-            request.Timeouts = new RequestTimeouts(Seconds(summary.TimeoutSeconds), Seconds(summary.StreamTimeoutSeconds));
-        }
-        var chain = new List<string> { summary.Model };
-        chain.AddRange(summary.Fallbacks ?? _settings.Fallbacks.GetValueOrDefault(summary.Model) ?? []);
-
+        var chain = Plan(request);
         _budget.RequestStarted();
         try
         {
             GatewayException? last = null;
             for (var i = 0; i < chain.Count; i++)
             {
-                var group = _catalog.Resolve(chain[i]);
+                var step = chain[i];
+                var group = _catalog.Resolve(step.Model);
                 if (group is null)
                 {
-                    if (i == 0) throw new GatewayException(UnknownModel(chain[i]));
+                    if (i == 0) throw new GatewayException(UnknownModel(step.Model));
                     continue; // an unknown fallback is skipped; config validation names it at start-up
                 }
                 try
                 {
-                    return await SendToGroupAsync(request, group, summary.Retries ?? _settings.Retries, cancellationToken).ConfigureAwait(false);
+                    return await SendToGroupAsync(request, group, step, cancellationToken).ConfigureAwait(false);
                 }
                 catch (GatewayException ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     last = ex;
+                    if (step.FallbackOn is { } codes)
+                    {
+                        if (!ex.Error.HasStatus(codes)) throw;
+                        continue;
+                    }
                     switch (FailureClassifier.Classify(ex.Error))
                     {
                         case FailureClass.ContextWindow:
@@ -82,9 +81,38 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         }
     }
 
-    /// <summary>Attempts on one model group: the first try plus up to <paramref name="retries"/> retries.</summary>
-    private async Task<ChatResult> SendToGroupAsync(GatewayRequest request, IReadOnlyList<Deployment> group, int retries, CancellationToken cancellationToken)
+    /// <summary>
+    /// The models to try in order: the request's routing config (header) when it has one; otherwise its model, then the
+    /// request's own fallbacks or the configured ones.
+    /// </summary>
+    private List<RouteStep> Plan(GatewayRequest request)
     {
+        var summary = request.Body.Summary;
+        TimeSpan? total = summary.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+        List<RouteStep> chain;
+        if ((request.Header(ConfigHeader) ?? request.Header("x-portkey-config")) is { Length: > 0 } config)
+        {
+            var (steps, timeout) = RequestRoutingConfig.Plan(config, _random);
+            chain = [.. steps];
+            total = timeout ?? total;
+        }
+        else
+        {
+            chain = [new RouteStep(summary.Model) { Retries = summary.Retries }];
+            chain.AddRange((summary.Fallbacks ?? _settings.Fallbacks.GetValueOrDefault(summary.Model) ?? []).Select(m => new RouteStep(m) { Retries = summary.Retries }));
+        }
+        TimeSpan? firstByte = summary.StreamTimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null;
+        if (total is not null || firstByte is not null) request.Timeouts = new RequestTimeouts(total, firstByte);
+        return chain;
+    }
+
+    /// <summary>The header carrying a per-request routing config in Portkey's schema.</summary>
+    public const string ConfigHeader = "x-switchyard-config";
+
+    /// <summary>Attempts on one model group: the first try plus the step's retries.</summary>
+    private async Task<ChatResult> SendToGroupAsync(GatewayRequest request, IReadOnlyList<Deployment> group, RouteStep step, CancellationToken cancellationToken)
+    {
+        var retries = step.Retries ?? _settings.Retries;
         GatewayException? last = null;
         RoutedDeployment? previous = null;
         var retrying = false;
@@ -100,7 +128,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
                     await Task.Delay(coolingFor + TimeSpan.FromMilliseconds(20), _settings.Time, cancellationToken).ConfigureAwait(false);
                     candidate = Choose(group, null, last, out coolingFor);
                 }
-                if (candidate is null) throw last ?? new GatewayException(AllCooling(request.Body.Summary.Model, coolingFor));
+                if (candidate is null) throw last ?? new GatewayException(AllCooling(step.Model, coolingFor));
             }
 
             request.Target = candidate.Deployment;
@@ -120,7 +148,8 @@ public sealed class RoutingStage : DelegatingGatewayHandler
                 last = ex;
                 var failure = FailureClassifier.Classify(ex.Error);
                 if (failure is FailureClass.Transient or FailureClass.DeploymentRejected) health.Failed(ex.Error.RetryAfter);
-                if (failure != FailureClass.Transient || attempt == retries) throw;
+                var retryable = step.RetryOn is { } codes ? ex.Error.HasStatus(codes) && failure != FailureClass.BadRequest : failure == FailureClass.Transient;
+                if (!retryable || attempt == retries) throw;
                 previous = candidate;
             }
             finally
@@ -197,15 +226,13 @@ public sealed class RoutingStage : DelegatingGatewayHandler
     }
 
     /// <summary>Replaces the rest of the chain with the special fallbacks of the model that failed; false when it has none.</summary>
-    private static bool Redirect(List<string> chain, int index, IReadOnlyDictionary<string, IReadOnlyList<string>> fallbacks)
+    private static bool Redirect(List<RouteStep> chain, int index, IReadOnlyDictionary<string, IReadOnlyList<string>> fallbacks)
     {
-        if (!fallbacks.TryGetValue(chain[index], out var targets) || targets.Count == 0) return false;
+        if (!fallbacks.TryGetValue(chain[index].Model, out var targets) || targets.Count == 0) return false;
         chain.RemoveRange(index + 1, chain.Count - index - 1);
-        chain.AddRange(targets);
+        chain.AddRange(targets.Select(t => new RouteStep(t)));
         return true;
     }
-
-    private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;
 
     private static GatewayError UnknownModel(string model) => new(404, ErrorKind.NotFound,
         $"The model '{model}' does not exist or is not configured on this gateway. GET /v1/models lists the available models.")

@@ -258,4 +258,105 @@ public sealed class RoutingTests : IAsyncLifetime
 
         Assert.InRange(_upstream.CountOf(Chat("a")) / 400.0, 0.68, 0.82);
     }
+
+    private static async Task<HttpResponseMessage> AskWithConfig(GatewayUnderTest gateway, string config)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"ignored-when-a-config-routes","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-switchyard-config", config);
+        return await gateway.Client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task PerRequestFallbackConfigMovesOnOnTheListedStatuses()
+    {
+        _upstream.Route(Chat("a"), Status(503));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "first"), On("b", "second"));
+
+        using var response = await AskWithConfig(gateway, """
+            {"strategy":{"mode":"fallback","on_status_codes":[503]},"targets":[{"override_params":{"model":"first"}},{"override_params":{"model":"second"}}]}
+            """);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("openai-compatible/b", response.Headers.GetValues("x-switchyard-deployment").Single());
+    }
+
+    [Fact]
+    public async Task PerRequestFallbackConfigStopsOnStatusesItDoesNotList()
+    {
+        _upstream.Route(Chat("a"), Status(503));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "first"), On("b", "second"));
+
+        using var response = await AskWithConfig(gateway, """
+            {"strategy":{"mode":"fallback","on_status_codes":[429]},"targets":[{"model":"first"},{"model":"second"}]}
+            """);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(0, _upstream.CountOf(Chat("b")));
+    }
+
+    [Fact]
+    public async Task PerRequestRetryAttemptsOnListedStatuses()
+    {
+        _upstream.RouteSequence(Chat("a"), Status(500), Status(500), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "first"));
+
+        using var response = await AskWithConfig(gateway, """{"retry":{"attempts":2,"on_status_codes":[500]},"targets":[{"model":"first"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, _upstream.CountOf(Chat("a")));
+    }
+
+    [Fact]
+    public async Task PerRequestLoadBalanceFollowsTheWeights()
+    {
+        _upstream.Route(Chat("a"), Ok);
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "first"), On("b", "second"));
+
+        for (var i = 0; i < 300; i++)
+        {
+            using var response = await AskWithConfig(gateway, """
+                {"strategy":{"mode":"loadbalance"},"targets":[{"model":"first","weight":0.75},{"model":"second","weight":0.25}]}
+                """);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.InRange(_upstream.CountOf(Chat("a")) / 300.0, 0.66, 0.84);
+    }
+
+    [Theory]
+    [InlineData("""{"targets":[{"model":"first","custom_host":"http://127.0.0.1:1/v1"}]}""")]
+    [InlineData("""{"targets":[{"provider":"openai","api_key":"sk-evil","override_params":{"model":"gpt-4o"}}]}""")]
+    [InlineData("""{"strategy":{"mode":"conditional"},"targets":[{"model":"first"}]}""")]
+    [InlineData("""{"targets":[{"override_params":{"model":"first","temperature":2}}]}""")]
+    [InlineData("not json")]
+    public async Task PerRequestConfigCannotCarryUrlsOrKeysAndBadOnesAre400(string config)
+    {
+        _upstream.Route(Chat("a"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "first"));
+
+        using var response = await AskWithConfig(gateway, config);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("invalid_routing_config", await response.Content.ReadAsStringAsync());
+        Assert.Empty(_upstream.Received);
+    }
+
+    [Fact]
+    public async Task PerRequestTimeoutBoundsTheCall()
+    {
+        _upstream.Route(Chat("a"), Ok with { DelayBeforeHeaders = TimeSpan.FromSeconds(30) });
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "first"));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await AskWithConfig(gateway, """{"request_timeout":400,"targets":[{"model":"first"}]}""");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+    }
 }
