@@ -31,6 +31,9 @@ public sealed class ProviderRegistry
         var registry = new ProviderRegistry();
         foreach (var preset in OpenAiCompatiblePresets.All) registry.Add(new OpenAiCompatibleProviderFactory(preset, pool));
         registry.Add(new OllamaNativeProviderFactory(pool));
+        registry.Add(new Azure.AzureProviderFactory(pool));
+        registry.Add(new Anthropic.AnthropicProviderFactory(pool));
+        registry.Add(new Cohere.CohereProviderFactory(pool));
         registry.Add(new MockProviderFactory());
         return registry;
     }

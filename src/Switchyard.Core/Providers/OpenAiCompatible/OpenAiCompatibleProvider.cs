@@ -19,15 +19,23 @@ internal sealed class OpenAiCompatibleProvider : IProvider
     private readonly HttpMessageInvoker _client;
     private readonly Uri _chatUri;
     private readonly Uri _embeddingsUri;
+    private readonly bool _requestStreamUsage;
     private readonly AuthenticationHeaderValue? _authorization;
 
     public OpenAiCompatibleProvider(OpenAiCompatiblePreset preset, DeploymentOptions options, Uri baseUri, HttpMessageInvoker client)
+        : this(preset, options, OpenAiEndpoints.Under(baseUri, preset.AcceptsStreamOptions), client)
+    {
+    }
+
+    /// <summary>For upstreams whose URLs are not <c>{base}/chat/completions</c> (Azure's deployment URLs with api-version).</summary>
+    public OpenAiCompatibleProvider(OpenAiCompatiblePreset preset, DeploymentOptions options, OpenAiEndpoints endpoints, HttpMessageInvoker client)
     {
         _preset = preset;
         _options = options;
         _client = client;
-        _chatUri = new Uri(baseUri, "chat/completions");
-        _embeddingsUri = new Uri(baseUri, "embeddings");
+        _chatUri = endpoints.Chat;
+        _embeddingsUri = endpoints.Embeddings;
+        _requestStreamUsage = endpoints.RequestStreamUsage;
         if (options.ApiKey is { Length: > 0 } key && preset.Auth == AuthStyle.Bearer) _authorization = new AuthenticationHeaderValue("Bearer", key);
     }
 
@@ -91,7 +99,7 @@ internal sealed class OpenAiCompatibleProvider : IProvider
 
     private byte[] BuildBody(GatewayRequest request)
     {
-        var requestUsage = _preset.AcceptsStreamOptions;
+        var requestUsage = _requestStreamUsage;
         if (request.Body.Format == ApiFormat.OpenAiChat)
         {
             return OpenAiBodyRewriter.Rewrite(request.Body.Raw.Span, request.Body.Summary, _options.Model, requestUsage);

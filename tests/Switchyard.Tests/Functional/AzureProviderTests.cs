@@ -1,0 +1,310 @@
+using System.ClientModel;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using OpenAI.Chat;
+using Switchyard.Tests.Infrastructure;
+
+namespace Switchyard.Tests.Functional;
+
+/// <summary>
+/// Azure OpenAI through the OpenAI-compatible relay: the gateway calls the deployment URL with <c>api-version</c> and the
+/// <c>api-key</c> header, and Azure's recorded answers (content-filter annotations, the empty first chunk, the async-filter
+/// chunks after the finish) reach an OpenAI client byte for byte. Not replayed here: <c>azure/responses-stream-function-call.sse</c>,
+/// a Responses API stream (the Responses dialect is a separate piece of work).
+/// </summary>
+public sealed class AzureProviderTests : IAsyncLifetime
+{
+    private const string Key = "azure-upstream-key-0123456789abcdef";
+    private FakeProvider _upstream = null!;
+    private GatewayUnderTest _gateway = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _upstream = await FakeProvider.StartAsync();
+        var root = _upstream.BaseAddress.ToString().TrimEnd('/');
+        _gateway = await GatewayUnderTest.StartAsync(new()
+        {
+            Models =
+            [
+                Deployment("gpt", "openllmetry-testing", root, "2024-10-21"),
+                Deployment("o1", "o1-preview-new", root, "2024-09-01-preview"),
+                Deployment("old", "old-deployment", root, "2024-02-01"),
+                Deployment("v1", "gpt-4o-mini", root + "/openai/v1", null),
+            ],
+            Server = new() { MasterKey = "sk-test-master" },
+        });
+    }
+
+    private static Routing.DeploymentOptions Deployment(string name, string deployment, string apiBase, string? apiVersion) => new()
+    {
+        Name = name,
+        Provider = "azure",
+        Model = deployment,
+        ApiBase = apiBase,
+        ApiKey = Key,
+        Settings = apiVersion is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["api_version"] = apiVersion },
+        Source = $"models[{name}]",
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    private const string ChatPath = "/openai/deployments/openllmetry-testing/chat/completions";
+
+    private void AssertAzureCall(string path, string query)
+    {
+        var received = _upstream.LastRequest;
+        Assert.Equal(path + query, received.Path);
+        Assert.Equal(Key, received.Headers["api-key"]);
+        Assert.False(received.Headers.ContainsKey("authorization"));
+    }
+
+    public static TheoryData<string> Completions() => ["azure/chat-completion.response.json", "more/azure/chat-completion.response.json"];
+
+    [Theory]
+    [MemberData(nameof(Completions))]
+    public async Task AnswerIsRelayedByteForByteWithItsFilterResults(string fixture)
+    {
+        var recorded = FixtureCorpus.Bytes(fixture);
+        _upstream.Route(ChatPath, FakeReply.Json(recorded));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"model":"gpt","messages":[{"role":"user","content":"Tell me a joke about opentelemetry"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(recorded, body);
+        var root = JsonDocument.Parse(body).RootElement;
+        Assert.True(root.TryGetProperty("prompt_filter_results", out _));
+        Assert.True(root.GetProperty("choices")[0].TryGetProperty("content_filter_results", out _));
+        AssertAzureCall(ChatPath, "?api-version=2024-10-21");
+    }
+
+    [Theory]
+    [MemberData(nameof(Completions))]
+    public async Task OpenAiSdkReadsTheAnswer(string fixture)
+    {
+        var recorded = FixtureCorpus.Bytes(fixture);
+        _upstream.Route(ChatPath, FakeReply.Json(recorded));
+
+        var completion = (await OpenAiSdk.ChatClient(_gateway, "gpt").CompleteChatAsync([new UserChatMessage("Tell me a joke")], cancellationToken: TestContext.Current.CancellationToken)).Value;
+
+        var source = JsonDocument.Parse(recorded).RootElement;
+        var usage = source.GetProperty("usage");
+        Assert.Equal(source.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), completion.Content[0].Text);
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32(), completion.Usage.InputTokenCount);
+        Assert.Equal(usage.GetProperty("completion_tokens").GetInt32(), completion.Usage.OutputTokenCount);
+        Assert.Equal(usage.GetProperty("total_tokens").GetInt32(), completion.Usage.TotalTokenCount);
+        var reasoning = usage.TryGetProperty("completion_tokens_details", out var details) ? details.GetProperty("reasoning_tokens").GetInt32() : 0;
+        Assert.Equal(reasoning, completion.Usage.OutputTokenDetails?.ReasoningTokenCount ?? 0);
+        Assert.Equal(source.GetProperty("model").GetString(), completion.Model);
+    }
+
+    [Fact]
+    public async Task RecordedRequestIsSentToTheDeploymentUrl()
+    {
+        // more/azure/chat-completion.request.json was sent to .../deployments/openllmetry-testing/chat/completions?api-version=2024-02-01.
+        _upstream.Route(ChatPath, FakeReply.Json(FixtureCorpus.Bytes("more/azure/chat-completion.response.json")));
+        var recordedRequest = JsonDocument.Parse(FixtureCorpus.Bytes("more/azure/chat-completion.request.json")).RootElement;
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"messages": [{"role": "user", "content": "Tell me a joke about opentelemetry"}], "model": "gpt"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The deployment name is in the path and echoed as model, exactly as the recorded client sent it.
+        Assert.True(JsonElement.DeepEquals(recordedRequest, JsonDocument.Parse(_upstream.LastRequest.Body).RootElement));
+        AssertAzureCall(ChatPath, "?api-version=2024-10-21");
+    }
+
+    [Fact]
+    public async Task DocumentedRequestShapeIsReproduced()
+    {
+        // azure/chat-completion.request.http: request line, api-key header and body of Azure's documented o1 call.
+        var lines = File.ReadAllText(FixtureCorpus.PathOf("azure/chat-completion.request.http")).Split('\n');
+        var url = new Uri(lines[0].Split(' ')[1].Replace("{your-resource-name}", "resource", StringComparison.Ordinal));
+        var recordedBody = JsonDocument.Parse(lines.SkipWhile(l => l.Trim().Length > 0).Skip(1).First(l => l.Trim().Length > 0)).RootElement;
+        _upstream.Route(url.AbsolutePath, FakeReply.Json(FixtureCorpus.Bytes("azure/chat-completion.response.json")));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions",
+            """{"model":"o1","messages":[{"role":"user","content":"What steps should I think about when writing my first Python API?"}],"max_completion_tokens":5000}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(url.PathAndQuery, _upstream.LastRequest.Path);
+        Assert.Contains(lines, l => l.StartsWith("api-key:", StringComparison.Ordinal));
+        Assert.Equal(Key, _upstream.LastRequest.Headers["api-key"]);
+        var sent = JsonDocument.Parse(_upstream.LastRequest.Body).RootElement;
+        Assert.True(JsonElement.DeepEquals(recordedBody.GetProperty("messages"), sent.GetProperty("messages")));
+        Assert.Equal(5000, sent.GetProperty("max_completion_tokens").GetInt32());
+        Assert.Equal("o1-preview-new", sent.GetProperty("model").GetString());
+    }
+
+    public static TheoryData<string> Streams() =>
+        ["azure/chat-stream-content-filter.sse", "azure/chat-stream-async-filter.sse", "more/azure/chat-stream.sse"];
+
+    [Theory]
+    [MemberData(nameof(Streams))]
+    public async Task StreamIsRelayedByteForByteWhenTheClientAskedForUsage(string fixture)
+    {
+        var recorded = FixtureCorpus.Bytes(fixture);
+        _upstream.Route(ChatPath, FakeReply.Sse(recorded));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions",
+            """{"model":"gpt","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        var relayed = await response.Content.ReadAsStringAsync();
+        // Byte for byte, the async-filter recording's missing final blank line included (as for every relayed stream).
+        Assert.Equal(Encoding.UTF8.GetString(recorded), relayed);
+        AssertAzureCall(ChatPath, "?api-version=2024-10-21");
+        var sent = JsonDocument.Parse(_upstream.LastRequest.Body).RootElement;
+        Assert.True(sent.GetProperty("stream").GetBoolean());
+        Assert.True(sent.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
+    }
+
+    [Theory]
+    [MemberData(nameof(Streams))]
+    public async Task OpenAiSdkReadsTheStream(string fixture)
+    {
+        var recorded = FixtureCorpus.Bytes(fixture);
+        _upstream.Route(ChatPath, FakeReply.Sse(recorded));
+
+        var text = new StringBuilder();
+        ChatFinishReason? finish = null;
+        ChatTokenUsage? usage = null;
+        var updates = 0;
+        await foreach (var update in OpenAiSdk.ChatClient(_gateway, "gpt").CompleteChatStreamingAsync([new UserChatMessage("hi")], cancellationToken: TestContext.Current.CancellationToken))
+        {
+            updates++;
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+            finish ??= update.FinishReason;
+            usage ??= update.Usage;
+        }
+
+        var chunks = SseData(recorded);
+        Assert.Equal(chunks.Count, updates);
+        var expectedText = string.Concat(chunks.SelectMany(c => c.GetProperty("choices").EnumerateArray())
+            .Select(c => c.TryGetProperty("delta", out var d) && d.TryGetProperty("content", out var t) ? t.GetString() : ""));
+        Assert.False(string.IsNullOrEmpty(expectedText));
+        Assert.Equal(expectedText, text.ToString());
+        Assert.Equal(ChatFinishReason.Stop, finish);
+        var recordedUsage = chunks.Select(c => c.TryGetProperty("usage", out var u) ? u : default).LastOrDefault(u => u.ValueKind == JsonValueKind.Object);
+        if (recordedUsage.ValueKind == JsonValueKind.Object)
+        {
+            Assert.NotNull(usage);
+            Assert.Equal(recordedUsage.GetProperty("prompt_tokens").GetInt32(), usage.InputTokenCount);
+            Assert.Equal(recordedUsage.GetProperty("completion_tokens").GetInt32(), usage.OutputTokenCount);
+            Assert.Equal(recordedUsage.GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt32(), usage.OutputTokenDetails.ReasoningTokenCount);
+        }
+        else Assert.Null(usage);
+    }
+
+    [Fact]
+    public async Task AsyncFilterAnnotationsAfterTheFinishReachTheClient()
+    {
+        _upstream.Route(ChatPath, FakeReply.Sse(FixtureCorpus.Bytes("azure/chat-stream-async-filter.sse")));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.StartsWith("data: {\"choices\":[],\"created\":0,\"id\":\"\"", events[0]);
+        Assert.Contains("prompt_filter_results", events[0]);
+        var finish = Array.FindIndex(events, e => e.Contains("\"finish_reason\":\"stop\"", StringComparison.Ordinal));
+        Assert.Equal(2, events.Skip(finish + 1).Count(e => e.Contains("content_filter_offsets", StringComparison.Ordinal)));
+        Assert.Equal("data: [DONE]", events[^1]);
+    }
+
+    [Fact]
+    public async Task OlderApiVersionsAreNotSentStreamOptions()
+    {
+        _upstream.Route("/openai/deployments/old-deployment/chat/completions", FakeReply.Sse(FixtureCorpus.Bytes("more/azure/chat-stream.sse")));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"model":"old","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+        var relayed = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith("data: [DONE]\n\n", relayed);
+        AssertAzureCall("/openai/deployments/old-deployment/chat/completions", "?api-version=2024-02-01");
+        Assert.False(JsonDocument.Parse(_upstream.LastRequest.Body).RootElement.TryGetProperty("stream_options", out _));
+    }
+
+    [Fact]
+    public async Task V1EndpointTakesTheDeploymentAsModelAndNoApiVersion()
+    {
+        _upstream.Route("/openai/v1/chat/completions", FakeReply.Json(FixtureCorpus.Bytes("more/azure/chat-completion.response.json")));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"model":"v1","messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        AssertAzureCall("/openai/v1/chat/completions", "");
+        Assert.Equal("gpt-4o-mini", JsonDocument.Parse(_upstream.LastRequest.Body).RootElement.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public async Task EmbeddingsGoToTheDeploymentsEmbeddingsUrl()
+    {
+        var recorded = FixtureCorpus.Bytes("openai/embeddings.response.json");
+        _upstream.Route("/openai/deployments/openllmetry-testing/embeddings", FakeReply.Json(recorded));
+
+        using var response = await _gateway.PostJsonAsync("/v1/embeddings", """{"model":"gpt","input":"hello"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(recorded, await response.Content.ReadAsByteArrayAsync());
+        AssertAzureCall("/openai/deployments/openllmetry-testing/embeddings", "?api-version=2024-10-21");
+    }
+
+    public static TheoryData<string, int, string> Errors() => new()
+    {
+        { "azure/error-400-content-filter.json", 400, "content_filter" },
+        { "more/azure/error-404-deployment-not-found.json", 404, "DeploymentNotFound" },
+        { "more/azure/error-401-access-denied.json", 401, "401" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public async Task ErrorsKeepStatusCodeAndMessage(string fixture, int status, string code)
+    {
+        var recorded = FixtureCorpus.Bytes(fixture);
+        var headersFile = Path.ChangeExtension(FixtureCorpus.PathOf(fixture), ".headers");
+        var headers = File.Exists(headersFile)
+            ? File.ReadAllLines(headersFile).Select(l => l.Split(": ", 2)).Where(p => p.Length == 2 && !p[0].Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+                .Select(p => KeyValuePair.Create(p[0], p[1])).ToList()
+            : [];
+        _upstream.Route(ChatPath, FakeReply.Json(recorded, status) with { Headers = headers });
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"model":"gpt","messages":[{"role":"user","content":"hi"}]}""");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        var upstreamMessage = JsonDocument.Parse(recorded).RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        // The upstream's own links are scrubbed like every URL; the words are kept.
+        Assert.Contains(upstreamMessage.Split(" https://")[0], error.GetProperty("message").GetString());
+        Assert.DoesNotContain(Key, text);
+        Assert.DoesNotContain(_upstream.BaseAddress.Authority, text);
+        if (code == "content_filter") Assert.Equal("prompt", error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task OpenAiSdkSeesTheContentFilterRejection()
+    {
+        _upstream.Route(ChatPath, FakeReply.Json(FixtureCorpus.Bytes("azure/error-400-content-filter.json"), 400));
+
+        var failure = await Assert.ThrowsAsync<ClientResultException>(() =>
+            OpenAiSdk.ChatClient(_gateway, "gpt").CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Equal(400, failure.Status);
+        Assert.Contains("content management policy", failure.Message);
+    }
+
+    private static List<JsonElement> SseData(byte[] recorded) =>
+        Encoding.UTF8.GetString(recorded).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Trim())
+            .Where(e => e.StartsWith("data: {", StringComparison.Ordinal))
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement)
+            .ToList();
+}
