@@ -7,6 +7,19 @@ namespace Switchyard.Streaming;
 /// </summary>
 public readonly record struct SseEvent(ReadOnlyMemory<byte> Raw, ReadOnlyMemory<byte> Data, ReadOnlyMemory<byte> EventType)
 {
+    /// <summary>
+    /// False for a last event the server ended without its blank line: a strict client would drop it, so a relay
+    /// completes it with <see cref="MissingTerminator"/>.
+    /// </summary>
+    public bool Terminated { get; init; } = true;
+
+    /// <summary>The line ends that complete this event: nothing for a terminated event, else one or two newlines.</summary>
+    public ReadOnlyMemory<byte> MissingTerminator =>
+        Terminated ? ReadOnlyMemory<byte>.Empty : Raw.Span is [.., (byte)'\n' or (byte)'\r'] ? OneNewline : TwoNewlines;
+
+    private static readonly ReadOnlyMemory<byte> OneNewline = "\n"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> TwoNewlines = "\n\n"u8.ToArray();
+
     /// <summary>An event with no data field (a comment or keep-alive).</summary>
     public bool IsComment => Data.IsEmpty && EventType.IsEmpty;
 }

@@ -45,6 +45,7 @@ public sealed class SseEventReader(Stream stream) : IAsyncDisposable
         long dataStart = -1, dataEnd = -1, typeStart = -1, typeEnd = -1;
         var dataLines = 0;
         var sawContent = false;
+        var terminated = false;
         while (true)
         {
             var lineStart = reader.Consumed;
@@ -57,6 +58,7 @@ public sealed class SseEventReader(Stream stream) : IAsyncDisposable
             }
             if (line.IsEmpty)
             {
+                terminated = sawContent;
                 if (sawContent) break;
                 continue;
             }
@@ -86,7 +88,7 @@ public sealed class SseEventReader(Stream stream) : IAsyncDisposable
         if (dataLines == 1) data = raw[(int)dataStart..(int)dataEnd];
         else if (dataLines > 1) data = JoinDataLines(raw.Span);
         if (typeStart >= 0) type = raw[(int)typeStart..(int)typeEnd];
-        sseEvent = new SseEvent(raw, data, type);
+        sseEvent = new SseEvent(raw, data, type) { Terminated = terminated || !sawContent };
         buffer = buffer.Slice(reader.Consumed);
         return true;
     }

@@ -67,7 +67,7 @@ public sealed class CorpusReplayTests : IAsyncLifetime
         using var response = await _gateway.PostJsonAsync("/v1/chat/completions", ChatBody(ModelFor(fixture), stream: true, includeUsage: true));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Encoding.UTF8.GetString(recorded), await response.Content.ReadAsStringAsync());
+        Assert.Equal(SseChunks.Completed(recorded), await response.Content.ReadAsStringAsync());
         var sent = JsonDocument.Parse(_upstream.LastRequest.Body).RootElement;
         Assert.Equal(fixture.Contains("mistral") ? "mistral-small-latest" : "gpt-4o", sent.GetProperty("model").GetString());
     }

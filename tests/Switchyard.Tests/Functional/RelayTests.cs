@@ -81,6 +81,18 @@ public sealed class RelayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LastEventWithoutItsBlankLineIsCompletedForTheClient()
+    {
+        var recorded = OwnFixtures.Bytes("openai/chat-stream.sse")[..^2]; // the server stops right after "data: [DONE]"
+        _upstream.Route("/v1/chat/completions", FakeReply.Sse(recorded));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions",
+            """{"model":"test-model","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(Encoding.UTF8.GetString(recorded) + "\n\n", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task GatewayAsksForStreamUsageAndHidesTheUsageChunkFromAClientThatDidNot()
     {
         _upstream.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")));

@@ -157,6 +157,17 @@ public static class SseChunks
         if (start < body.Length) yield return body[start..];
     }
 
+    /// <summary>
+    /// What a client receives for a recorded stream: the recording byte for byte, with a last event the server left
+    /// without its blank line completed (strict SSE clients drop an unterminated event).
+    /// </summary>
+    public static string Completed(byte[] body)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(body);
+        if (text.EndsWith("\n\n", StringComparison.Ordinal) || text.EndsWith("\r\n\r\n", StringComparison.Ordinal) || text.Length == 0) return text;
+        return text + (text.EndsWith('\n') || text.EndsWith('\r') ? "\n" : "\n\n");
+    }
+
     public static IEnumerable<byte[]> Lines(byte[] body)
     {
         var start = 0;

@@ -24,6 +24,7 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
     private SseEventReader? _reader;
     private StreamItem? _first;
     private GatewayError? _firstError;
+    private ReadOnlyMemory<byte> _firstTerminator;
 
     public OpenAiSseResponseStream(HttpResponseMessage response, CallTimers timers, string provider, DeploymentOptions options, bool clientAskedForUsage)
     {
@@ -47,6 +48,7 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
             throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{_provider} closed the stream without sending anything.") { Code = "upstream_stream_empty" });
         }
         _first = Classify(first.Value, out _firstError);
+        _firstTerminator = first.Value.MissingTerminator;
         if (_firstError is not null)
         {
             // An error before any byte reached the client is an ordinary failed call.
@@ -60,11 +62,13 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
         {
             _first = null;
             yield return first;
+            if (!_firstTerminator.IsEmpty) yield return new StreamItem(_firstTerminator, null);
             if (first.Event is Completed) yield break;
         }
         while (true)
         {
             StreamItem item;
+            var terminator = ReadOnlyMemory<byte>.Empty;
             try
             {
                 var next = await _reader!.ReadAsync(_timers.Token).ConfigureAwait(false);
@@ -76,6 +80,7 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
                 else
                 {
                     _timers.EventArrived();
+                    terminator = next.Value.MissingTerminator;
                     item = Classify(next.Value, out var error);
                     if (error is not null) item = StreamItem.Of(new StreamFailed(error));
                 }
@@ -93,6 +98,8 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
                 }));
             }
             yield return item;
+            // A last event the server left without its blank line is completed, or strict clients would drop it.
+            if (!terminator.IsEmpty && !item.Raw.IsEmpty) yield return new StreamItem(terminator, null);
             if (item.Event is Completed or StreamFailed) yield break;
         }
     }
