@@ -20,6 +20,9 @@ public interface IInboundDialect
 
     void WriteError(IBufferWriter<byte> output, GatewayError error);
 
+    /// <summary>The HTTP status this dialect answers an error with (Anthropic's clients expect 529 for an overloaded upstream).</summary>
+    int StatusOf(GatewayError error) => error.Status;
+
     /// <summary>A stateful encoder for one response stream.</summary>
     IStreamEncoder CreateStreamEncoder(GatewayRequest request);
 }

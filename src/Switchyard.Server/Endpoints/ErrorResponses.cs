@@ -12,13 +12,14 @@ internal static class ErrorResponses
     {
         var response = context.Response;
         if (response.HasStarted) return;
-        response.StatusCode = error.Status;
+        dialect ??= OpenAiChatDialect.Instance;
+        response.StatusCode = dialect.StatusOf(error);
         response.ContentType = "application/json";
         if (error.RetryAfter is { } retryAfter)
         {
             response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
-        (dialect ?? OpenAiChatDialect.Instance).WriteError(response.BodyWriter, error);
+        dialect.WriteError(response.BodyWriter, error);
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 }

@@ -1,3 +1,4 @@
+using Switchyard.Dialects.OpenAiChat;
 using Switchyard.Pipeline;
 using Switchyard.Server.Hosting;
 
@@ -8,8 +9,8 @@ public static class GatewayEndpoints
 {
     public static void Map(WebApplication app, GatewayServices services)
     {
-        var chat = new ProxyEndpoint(services, Operation.Chat, app.Logger);
-        var embeddings = new ProxyEndpoint(services, Operation.Embeddings, app.Logger);
+        var chat = new ProxyEndpoint(services, Operation.Chat, OpenAiChatDialect.Instance, app.Logger);
+        var embeddings = new ProxyEndpoint(services, Operation.Embeddings, OpenAiChatDialect.Instance, app.Logger);
         var models = new ModelsEndpoint(services);
 
         // Plain RequestDelegates: no parameter binding or result wrapping on the hot path.

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Switchyard.Dialects.OpenAiChat;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
 using Switchyard.Server.Hosting;
@@ -7,12 +6,12 @@ using Switchyard.Server.Hosting;
 namespace Switchyard.Server.Endpoints;
 
 /// <summary>
-/// One model endpoint (chat completions or embeddings): reads the body, runs the pipeline, and writes the answer, the
-/// stream or the error in the client's dialect with the contract's headers.
+/// One model endpoint (chat completions, embeddings, or another dialect's messages endpoint): reads the body, runs the
+/// pipeline, and writes the answer, the stream or the error in the client's dialect with the contract's headers.
 /// </summary>
-internal sealed class ProxyEndpoint(GatewayServices services, Operation operation, ILogger logger)
+internal sealed class ProxyEndpoint(GatewayServices services, Operation operation, IInboundDialect dialect, ILogger logger)
 {
-    private readonly IInboundDialect _dialect = OpenAiChatDialect.Instance;
+    private readonly IInboundDialect _dialect = dialect;
 
     public async Task HandleAsync(HttpContext context)
     {

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Switchyard.Pipeline;
+using Switchyard.Protocol;
+using Switchyard.Routing;
+
+namespace Switchyard.Providers.Gemini;
+
+/// <summary>Where one Gemini deployment is reached and how it authenticates: the Gemini API or Vertex AI.</summary>
+internal sealed record GeminiEndpoint(string Provider, Uri GenerateUri, Uri StreamUri, bool Vertex, Action<HttpRequestMessage> Authenticate);
+
+/// <summary>
+/// Google's <c>generateContent</c> API, spoken by both the Gemini API (AI Studio, <c>x-goog-api-key</c>) and Vertex AI
+/// (project/location URL, OAuth bearer token): every request goes through the canonical model; streams use
+/// <c>streamGenerateContent?alt=sse</c>.
+/// </summary>
+internal sealed class GeminiProvider(DeploymentOptions options, GeminiEndpoint endpoint, HttpMessageInvoker client) : IProvider
+{
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+    public async ValueTask<ChatResult> SendAsync(GatewayRequest request, Deployment deployment, CancellationToken cancellationToken)
+    {
+        var name = endpoint.Provider;
+        if (request.Operation != Operation.Chat)
+        {
+            throw new GatewayException(GatewayError.BadRequest($"{name} serves chat completions only through this gateway.", "model", "unsupported_operation"));
+        }
+        var started = Stopwatch.GetTimestamp();
+        var chat = request.Body.Canonical;
+        using var message = new HttpRequestMessage(HttpMethod.Post, chat.Stream ? endpoint.StreamUri : endpoint.GenerateUri)
+        {
+            Content = new ByteArrayContent(GeminiRequestWriter.Write(request, chat, options.Model, endpoint.Vertex)) { Headers = { ContentType = JsonContentType } },
+        };
+        endpoint.Authenticate(message);
+        foreach (var (header, value) in options.Headers) message.Headers.TryAddWithoutValidation(header, value);
+
+        var timers = CallTimers.For(request, options, cancellationToken);
+        HttpResponseMessage? response = null;
+        var handedOff = false;
+        try
+        {
+            response = await SendAsync(message, timers).ConfigureAwait(false);
+            if (!chat.Stream)
+            {
+                var body = await UpstreamHttp.ReadAllAsync(response, timers, name, options).ConfigureAwait(false);
+                ChatResponse answer;
+                try
+                {
+                    answer = GeminiResponseReader.Read(body, options.Model);
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{name} answered with a body that is not a valid response.") { Code = "upstream_invalid_response" });
+                }
+                return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Response = answer, Usage = answer.Usage, UpstreamTime = Stopwatch.GetElapsedTime(started) };
+            }
+
+            var stream = new GeminiResponseStream(response, timers, options, name, options.Model);
+            handedOff = true;
+            try
+            {
+                await stream.ReadFirstEventAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                if (ex is GatewayException) throw;
+                if (UpstreamHttp.Map(ex, timers, name, options) is { } error) throw new GatewayException(error, ex);
+                throw;
+            }
+            return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Stream = stream, UpstreamTime = Stopwatch.GetElapsedTime(started) };
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                response?.Dispose();
+                timers.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="UpstreamHttp.SendAsync"/>, but an error status is read with <see cref="GeminiErrors"/>, which needs the
+    /// body's <c>details</c> (the retry delay, the API-key reason) that the shared mapping does not look at.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CallTimers timers)
+    {
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await client.SendAsync(message, timers.Token).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode) return response;
+            byte[] body;
+            try
+            {
+                body = await response.Content.ReadAsByteArrayAsync(timers.Token).ConfigureAwait(false);
+            }
+            catch (HttpRequestException)
+            {
+                body = [];
+            }
+            throw new GatewayException(GeminiErrors.FromResponse((int)response.StatusCode, body, response.Headers, endpoint.Provider, options));
+        }
+        catch (Exception ex) when (UpstreamHttp.Map(ex, timers, endpoint.Provider, options) is { } error)
+        {
+            response?.Dispose();
+            throw new GatewayException(error, ex);
+        }
+        catch
+        {
+            response?.Dispose();
+            throw;
+        }
+    }
+}
