@@ -43,6 +43,8 @@ internal sealed class OpenAiCompatibleProvider : IProvider
     {
         var started = Stopwatch.GetTimestamp();
         var summary = request.Body.Summary;
+        // A client of another dialect gets the answer in the canonical model, to be written in its own format.
+        var translate = request.Operation == Operation.Chat && request.Body.Format != ApiFormat.OpenAiChat;
         var stream = request.Operation == Operation.Chat && summary.Stream;
         using var message = new HttpRequestMessage(HttpMethod.Post, request.Operation == Operation.Embeddings ? _embeddingsUri : _chatUri)
         {
@@ -59,6 +61,11 @@ internal sealed class OpenAiCompatibleProvider : IProvider
             if (!stream)
             {
                 var body = await UpstreamHttp.ReadAllAsync(response, timers, _preset.Name, _options).ConfigureAwait(false);
+                if (translate)
+                {
+                    var answer = ReadAnswer(body);
+                    return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Response = answer, Usage = answer.Usage, UpstreamTime = Stopwatch.GetElapsedTime(started) };
+                }
                 return new ChatResult
                 {
                     Deployment = deployment,
@@ -69,7 +76,7 @@ internal sealed class OpenAiCompatibleProvider : IProvider
                 };
             }
 
-            var responseStream = new OpenAiSseResponseStream(response, timers, _preset.Name, _options, clientAskedForUsage: summary.IncludeUsage);
+            var responseStream = new OpenAiSseResponseStream(response, timers, _preset.Name, _options, clientAskedForUsage: summary.IncludeUsage, translate);
             handedOff = true; // the stream owns the response and the timers from here on
             try
             {
@@ -94,6 +101,18 @@ internal sealed class OpenAiCompatibleProvider : IProvider
                 response?.Dispose();
                 timers.Dispose();
             }
+        }
+    }
+
+    private ChatResponse ReadAnswer(byte[] body)
+    {
+        try
+        {
+            return OpenAiChatResponseReader.Read(body);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{_preset.Name} sent an answer that is not a chat completion.") { Code = "upstream_malformed_answer" }, ex);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Switchyard.Dialects.OpenAiChat;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
@@ -25,9 +26,14 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
     private StreamItem? _first;
     private GatewayError? _firstError;
     private ReadOnlyMemory<byte> _firstTerminator;
+    private ReadOnlyMemory<byte> _firstData;
 
-    public OpenAiSseResponseStream(HttpResponseMessage response, CallTimers timers, string provider, DeploymentOptions options, bool clientAskedForUsage)
+    private readonly OpenAiChatStreamDecoder? _decoder;
+
+    /// <param name="translate">Read the chunks as canonical events (for a client of another dialect) instead of relaying them.</param>
+    public OpenAiSseResponseStream(HttpResponseMessage response, CallTimers timers, string provider, DeploymentOptions options, bool clientAskedForUsage, bool translate = false)
     {
+        _decoder = translate ? new OpenAiChatStreamDecoder() : null;
         _response = response;
         _timers = timers;
         _provider = provider;
@@ -35,7 +41,7 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
         _clientAskedForUsage = clientAskedForUsage;
     }
 
-    public override ApiFormat Format => ApiFormat.OpenAiChat;
+    public override ApiFormat Format => _decoder is null ? ApiFormat.OpenAiChat : ApiFormat.Canonical;
 
     /// <summary>Waits for the first event under the first-byte limit, so that failures before any byte can still be retried.</summary>
     public async Task ReadFirstEventAsync()
@@ -49,6 +55,7 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
         }
         _first = Classify(first.Value, out _firstError);
         _firstTerminator = first.Value.MissingTerminator;
+        _firstData = first.Value.Data;
         if (_firstError is not null)
         {
             // An error before any byte reached the client is an ordinary failed call.
@@ -58,17 +65,46 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
 
     public override async IAsyncEnumerable<StreamItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (var (item, data) in ReadEventsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_decoder is null || item.Event is StreamFailed)
+            {
+                yield return item;
+                continue;
+            }
+            if (data.IsEmpty) continue; // comments and completed line ends mean nothing to another dialect
+            List<StreamEvent> events;
+            try
+            {
+                events = _decoder.Decode(data.Span);
+            }
+            catch (JsonException)
+            {
+                events = [new StreamFailed(new GatewayError(502, ErrorKind.UpstreamError, $"{_provider} sent a malformed stream event; the answer is truncated.") { Code = "upstream_stream_malformed" })];
+            }
+            foreach (var streamEvent in events)
+            {
+                yield return StreamItem.Of(streamEvent);
+                if (streamEvent is StreamFailed) yield break;
+            }
+        }
+    }
+
+    /// <summary>The upstream's events with their data payloads (valid until the next one is requested).</summary>
+    private async IAsyncEnumerable<(StreamItem Item, ReadOnlyMemory<byte> Data)> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         if (_first is { } first)
         {
             _first = null;
-            yield return first;
-            if (!_firstTerminator.IsEmpty) yield return new StreamItem(_firstTerminator, null);
+            yield return (first, _firstData);
+            if (!_firstTerminator.IsEmpty) yield return (new StreamItem(_firstTerminator, null), default);
             if (first.Event is Completed) yield break;
         }
         while (true)
         {
             StreamItem item;
             var terminator = ReadOnlyMemory<byte>.Empty;
+            var data = ReadOnlyMemory<byte>.Empty;
             try
             {
                 var next = await _reader!.ReadAsync(_timers.Token).ConfigureAwait(false);
@@ -81,6 +117,7 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
                 {
                     _timers.EventArrived();
                     terminator = next.Value.MissingTerminator;
+                    data = next.Value.Data;
                     item = Classify(next.Value, out var error);
                     if (error is not null) item = StreamItem.Of(new StreamFailed(error));
                 }
@@ -97,9 +134,9 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
                     Code = "upstream_stream_broken",
                 }));
             }
-            yield return item;
+            yield return (item, data);
             // A last event the server left without its blank line is completed, or strict clients would drop it.
-            if (!terminator.IsEmpty && !item.Raw.IsEmpty) yield return new StreamItem(terminator, null);
+            if (!terminator.IsEmpty && !item.Raw.IsEmpty) yield return (new StreamItem(terminator, null), default);
             if (item.Event is Completed or StreamFailed) yield break;
         }
     }
