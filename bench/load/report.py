@@ -73,7 +73,8 @@ def main():
         load.sort(key=lambda r: (morder.get(r["mode"], 9), int(r["conns"]), order.get(r["target"], 9)))
         print("Throughput under load (wrk, closed loop; latency from wrk's histogram, ms)")
         hdr = ["target", "mode", "conns", "req/s", "p50", "p90", "p99", "non2xx", "sock_err", "B/resp",
-               "gw CPU us/req", "nginx CPU us/req", "box cores", "wrk cores", "other cores", "steal", "peak RSS MiB"]
+               "gw CPU us/req", "nginx CPU us/req", "box cores", "wrk cores", "other cores", "steal", "peak RSS MiB",
+               "alloc B/req", "GC/s g0/g1/g2", "GC pause %"]
         out = []
         for r in load:
             rss = r["rss_peak_mib"] + (" (gw)" if r["target"] == "gateway" else " (nginx)")
@@ -81,12 +82,17 @@ def main():
                         r["p50_ms"], r["p90_ms"], r["p99_ms"], r["non2xx"], r["sock_err"], r["bytes_per_req"],
                         r["gw_cpu_us_req"], r["nginx_cpu_us_req"], r["box_cores"], r.get("wrk_cores", "-"),
                         r.get("other_cores", "-") + (" !" if num(r.get("other_cores")) > 0.2 else ""),
-                        r.get("steal_cores", "-") + (" !" if num(r.get("steal_cores")) > 0.1 else ""), rss])
+                        r.get("steal_cores", "-") + (" !" if num(r.get("steal_cores")) > 0.1 else ""), rss,
+                        r.get("alloc_b_req", "-"),
+                        "/".join(r.get(k, "-") for k in ("gc0_s", "gc1_s", "gc2_s")) if r.get("gc0_s", "-") != "-" else "-",
+                        r.get("gc_pause_pct", "-")])
         print(table(hdr, out))
         print("  gw CPU = the gateway process; nginx CPU = all nginx processes (mock only for direct/gateway,")
         print("  proxy + mock for hop); box cores = busy CPU of the whole machine incl. wrk; B/resp = bytes read")
         print("  by wrk per response incl. headers; wrk cores = the load generator; other cores = busy CPU of")
         print("  processes outside the bench; steal = CPU the hypervisor gave to others (\"!\": the point was disturbed).")
+        print("  alloc B/req, GC/s, GC pause % = the gateway's managed allocation per request, collections per second")
+        print("  and share of wall time in GC pauses (dotnet-counters, when installed; per-second means inside the run).")
         print()
 
     p = {(r["mode"], r["target"]): r for r in probe}
@@ -144,12 +150,16 @@ def main():
             extra = f" (vs hop {num(g['p50_ms']) - num(h['p50_ms']):+.3f} / {num(g['p99_ms']) - num(h['p99_ms']):+.3f})"
         checks.append((f"{mode} c=1: gateway added p50 vs direct", f"{a50:+.3f} ms" + extra,
                        f"<= {T_ADDED_P50_MS} ms", verdict(a50 <= T_ADDED_P50_MS)))
-        checks.append((f"{mode} c=1: gateway added p99 vs direct", f"{a99:+.3f} ms",
-                       f"<= {T_ADDED_P99_MS} ms", verdict(a99 <= T_ADDED_P99_MS)))
+        # the rig's own tail: when the direct p99 is many times its p50, something else ran on the
+        # machine during the probe and no p99 difference of this run means anything
+        noisy = num(d["p99_ms"]) > 5 * num(d["p50_ms"])
+        checks.append((f"{mode} c=1: gateway added p99 vs direct", f"{a99:+.3f} ms"
+                       + (f" (direct p99 {num(d['p99_ms']):.3f} ms: machine busy)" if noisy else ""),
+                       f"<= {T_ADDED_P99_MS} ms", "NOISY" if noisy else verdict(a99 <= T_ADDED_P99_MS)))
         if mode == "sse":
             at = num(g["ttfb_p50_ms"]) - num(d["ttfb_p50_ms"])
             at99 = num(g["ttfb_p99_ms"]) - num(d["ttfb_p99_ms"])
-            checks.append(("sse c=1: gateway added time to first byte (p50)", f"{at:+.3f} ms (p99 {at99:+.3f})",
+            checks.append(("sse c=1: gateway added time to first byte (p50)", f"{at:+.3f} ms (p99 {at99:+.3f}{', noisy' if noisy else ''})",
                            f"<= {T_ADDED_TTFB_MS} ms", verdict(at <= T_ADDED_TTFB_MS)))
         e = int(num(g["non2xx"]))
         checks.append((f"{mode} c=1: gateway probe errors", str(e), "0", verdict(e == 0)))

@@ -24,6 +24,8 @@ REQUIRE_GW=0
 IN_PLACE=0
 PROBE_PIN=split
 PROBE_HOLD=1
+GC_COUNTERS=1
+GW_ENV=()
 MASTER_KEY="sk-bench"
 
 usage() {
@@ -53,7 +55,12 @@ Options:
       --probe-no-hold      c=1 probe: do not hold /dev/cpu_dma_latency at 0 (by default, as root, idle
                            vCPUs poll instead of halting while probing: removes the VM's wake-up jitter)
       --no-probe           skip the c=1 probe
+      --no-gc-counters     do not attach dotnet-counters to the gateway during load points (by default, when
+                           dotnet-counters is installed, allocation per request, GCs/s and GC pause share are
+                           reported; install: dotnet tool install -g dotnet-counters)
       --gateway-dir DIR    use an already published gateway (DIR/switchyard); skips dotnet publish
+      --gateway-env K=V    extra environment for the gateway process, repeatable (runtime knobs, e.g.
+                           DOTNET_gcServer=1 or DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
       --gateway-timeout S  seconds to wait for GET /health/ready = 200 (default $GW_TIMEOUT)
       --require-gateway    fail if the gateway cannot be built or started (default: drop the target)
       --publish-in-place   publish from the repo itself (default: from a copy of src/ in the temp dir,
@@ -84,6 +91,8 @@ while [[ $# -gt 0 ]]; do
     --no-probe) PROBE=0; shift ;;
     --probe-pin) PROBE_PIN="$2"; shift 2 ;;
     --probe-no-hold) PROBE_HOLD=0; shift ;;
+    --no-gc-counters) GC_COUNTERS=0; shift ;;
+    --gateway-env) [[ "$2" == *=* ]] || die "--gateway-env wants NAME=VALUE"; GW_ENV+=("$2"); shift 2 ;;
     --gateway-dir) GW_DIR="$2"; shift 2 ;;
     --gateway-timeout) GW_TIMEOUT="$2"; shift 2 ;;
     --require-gateway) REQUIRE_GW=1; shift ;;
@@ -143,6 +152,12 @@ ensure_tools() {
 }
 ensure_tools
 NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
+COUNTERS_BIN=""
+if [[ $GC_COUNTERS -eq 1 ]]; then
+  for c in "$(command -v dotnet-counters || true)" "$HOME/.dotnet/tools/dotnet-counters" /opt/dotnet-tools/dotnet-counters; do
+    [[ -n "$c" && -x "$c" ]] && { COUNTERS_BIN="$c"; break; }
+  done
+fi
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 for p in "$MOCK_PORT" "$HOP_PORT" "$GW_PORT"; do
@@ -177,7 +192,12 @@ cleanup() {
   local p
   for p in "${BG_PIDS[@]}"; do stop_pid "$p" TERM; done
   stop_pid "$GW_PID" TERM
+  local workers
+  workers=$(nginx_pids | cut -s -d' ' -f2-)
   stop_pid "$NGINX_PID" QUIT   # graceful: master stops its workers
+  for p in $workers; do        # a worker left behind by a master that had to be killed
+    grep -qs 'nginx: worker' "/proc/$p/cmdline" && kill -KILL "$p" 2>/dev/null || true
+  done
   if [[ $KEEP_TMP -eq 1 || $rc -ne 0 ]]; then
     log "temp dir kept: $TMP"
   else
@@ -366,7 +386,7 @@ server:
   master_key: $MASTER_KEY
 EOF
   # cwd = temp dir, so that ./data (SQLite etc.) lands there; provider keys of the shell are not passed on
-  (cd "$d" && exec env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GEMINI_API_KEY -u SWITCHYARD_MASTER_KEY \
+  (cd "$d" && exec env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GEMINI_API_KEY -u SWITCHYARD_MASTER_KEY ${GW_ENV[@]+"${GW_ENV[@]}"} \
      "$GW_DIR/switchyard" serve --config "$d/switchyard.yaml" --host 127.0.0.1 --port "$GW_PORT") \
      >"$d/stdout.log" 2>"$d/stderr.log" &
   GW_PID=$!
@@ -443,7 +463,7 @@ rss_now_kb() {
   echo $sum
 }
 
-TSV_COLS="kind	mode	target	conns	threads	seconds	requests	req_s	p50_ms	p90_ms	p99_ms	ttfb_p50_ms	ttfb_p90_ms	ttfb_p99_ms	non2xx	sock_err	bytes_per_req	gw_cpu_us_req	nginx_cpu_us_req	box_cores	rss_peak_mib	nginx_rss_mib	note	wrk_cores	other_cores	steal_cores"
+TSV_COLS="kind	mode	target	conns	threads	seconds	requests	req_s	p50_ms	p90_ms	p99_ms	ttfb_p50_ms	ttfb_p90_ms	ttfb_p99_ms	non2xx	sock_err	bytes_per_req	gw_cpu_us_req	nginx_cpu_us_req	box_cores	rss_peak_mib	nginx_rss_mib	note	wrk_cores	other_cores	steal_cores	alloc_b_req	gc0_s	gc1_s	gc2_s	gc_pause_pct"
 
 run_wrk() {  # target mode conns seconds outfile
   local target="$1" mode="$2" conns="$3" secs="$4" out="$5"
@@ -476,6 +496,14 @@ measure_point() {  # target mode conns
   [[ -n "$gpids" ]] && g0=$(cpu_ticks $gpids)
   n0=$(cpu_ticks $npids)
   b0=$(box_busy_ticks)
+  local cntf="$TMP/wrk/counters-$mode-$target-c$conns.csv" cpid=""
+  if [[ -n "$gpids" && -n "$COUNTERS_BIN" && $DURATION -ge 4 ]]; then
+    # --duration: it must end by itself (killed, it writes nothing and leaves its session in the gateway)
+    timeout -k 2 $((DURATION + 15)) "$COUNTERS_BIN" collect -p "$GW_PID" --refresh-interval 1 --format csv -o "$cntf" \
+      --duration "$(d=$((DURATION - 1)); printf '00:%02d:%02d:%02d' $((d / 3600)) $((d % 3600 / 60)) $((d % 60)))" --counters 'System.Runtime[dotnet.gc.heap.total_allocated,dotnet.gc.collections,dotnet.gc.pause.time]' \
+      >"$TMP/wrk/counters.log" 2>&1 </dev/null &
+    cpid=$!; BG_PIDS+=("$cpid")
+  fi
   local w0 w1
   children_cpu_us; w0=$CHILD_CPU_US
   t0=$(date +%s%N)
@@ -486,19 +514,20 @@ measure_point() {  # target mode conns
   n1=$(cpu_ticks $npids)
   [[ -n "$gpids" ]] && g1=$(cpu_ticks $gpids)
   stop_pid "$s1" TERM; stop_pid "$s2" TERM
+  if [[ -n "$cpid" ]]; then wait "$cpid" 2>/dev/null || true; forget_pid "$cpid"; fi
   forget_pid "$s1"; forget_pid "$s2"
   local stat
   stat=$(grep '^WRKSTAT' "$out" || true)
   if [[ -z "$stat" ]]; then
     log "no WRKSTAT from wrk for $target/$mode/c$conns:"; sed 's/^/    /' "$out" >&2
-    printf 'load\t%s\t%s\t%s\t%s\t%s\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\twrk failed\t-\t-\t-\n' \
+    printf 'load\t%s\t%s\t%s\t%s\t%s\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\twrk failed\t-\t-\t-\t-\t-\t-\t-\t-\n' \
       "$mode" "$target" "$conns" "$THREADS" "$DURATION" >>"$TSV"
     return 0
   fi
   python3 - "$stat" "$mode" "$target" "$conns" "$THREADS" "$g0" "$g1" "$n0" "$n1" "$b0" "$b1" "$t0" "$t1" \
-      "$(cat "$rssf")" "$(cat "$nrssf")" "$CLK_TCK" "$([[ -n "$gpids" ]] && echo 1 || echo 0)" "$w0" "$w1" >>"$TSV" <<'EOF'
+      "$(cat "$rssf")" "$(cat "$nrssf")" "$CLK_TCK" "$([[ -n "$gpids" ]] && echo 1 || echo 0)" "$w0" "$w1" "$cntf" >>"$TSV" <<'EOF'
 import os, sys
-(stat, mode, target, conns, threads, g0, g1, n0, n1, b0, b1, t0, t1, rss, nrss, clk, has_gw, w0, w1) = sys.argv[1:]
+(stat, mode, target, conns, threads, g0, g1, n0, n1, b0, b1, t0, t1, rss, nrss, clk, has_gw, w0, w1, cntf) = sys.argv[1:]
 kv = dict(f.split("=", 1) for f in stat.split("\t")[1:])
 req = int(kv["requests"]); dur = int(kv["duration_us"]) / 1e6
 clk = int(clk)
@@ -520,6 +549,36 @@ row = ["load", mode, target, conns, threads, f"{dur:.2f}", str(req), f"{req / du
        f"{cores((int(w1) - int(w0)) / 1e6 * clk):.2f}",
        f"{max(0.0, cores(busy1 - busy0 - (int(g1) - int(g0) + int(n1) - int(n0)) - (int(w1) - int(w0)) / 1e6 * clk)):.2f}",
        f"{cores(st1 - st0):.2f}"]
+# dotnet-counters: per-second rates; use the whole seconds inside the wrk run (drop first and last sample)
+gc = ["-"] * 5
+try:
+    series = {}
+    for line in open(cntf, encoding="utf-8").read().splitlines()[1:]:
+        f = line.rsplit(",", 2)
+        if len(f) != 3:
+            continue
+        stamp_name, value = f[0], float(f[2])
+        stamp, _, name = stamp_name.partition(",System.Runtime,")
+        series.setdefault(name, {})[stamp] = value
+    def mean_mid(name_part):
+        vals = []
+        for name, by_t in series.items():
+            if name_part in name:
+                v = [by_t[k] for k in sorted(by_t)]
+                vals.append(v[1:-1] if len(v) > 2 else v)
+        if not vals:
+            return None
+        n = min(len(v) for v in vals)
+        return sum(sum(v[:n]) for v in vals) / n if n else None
+    rps = req / dur if dur else 0
+    alloc = mean_mid("total_allocated")
+    g0s, g1s, g2s = (mean_mid(f"generation={g}]") for g in ("gen0", "gen1", "gen2"))
+    pause = mean_mid("pause.time")
+    if alloc is not None and rps:
+        gc = [f"{alloc / rps:.0f}", f"{g0s or 0:.1f}", f"{g1s or 0:.1f}", f"{g2s or 0:.1f}", f"{(pause or 0) * 100:.2f}"]
+except (OSError, ValueError):
+    pass
+row += gc
 print("\t".join(row))
 EOF
   tail -1 "$TSV" | awk -F'\t' '{printf "    %-7s %-5s c=%-4s %8s req/s  p50 %s ms  p99 %s ms  non2xx %s  sockerr %s  gwCPU %s us/req  nginxCPU %s us/req\n", $3, $2, $4, $8, $9, $11, $15, $16, $18, $19}' >&2
@@ -568,9 +627,11 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "# switchyard load run $STAMP"
   echo "# host $(hostname) $(nproc) cpus; $(uname -sr); nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*\///'); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); dotnet $(dotnet --version 2>/dev/null || echo -)"
+  echo "# source $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo none)$( (cd "$REPO" && git status --porcelain -- src 2>/dev/null | grep -q .) && echo ' + uncommitted changes in src/')$([[ -n "$GW_DIR" && "$GW_DIR" != "$TMP/gw" ]] && echo " (gateway from --gateway-dir $GW_DIR)")"
   echo "# duration ${DURATION}s warmup ${WARMUP}s threads $THREADS conns $CONNS targets ${TARGET_LIST[*]} modes ${MODE_LIST[*]} probe ${PROBE_ROUNDS}x${PROBE_SECONDS}s pin=$PROBE_PIN hold_cpu_awake=$([[ $PROBE_HOLD -eq 1 && -w /dev/cpu_dma_latency ]] && echo yes || echo no)"
   echo "# loadavg_before $LOAD_BEFORE"
   echo "# rss_idle_mib gateway=$GW_RSS_IDLE nginx=$NGINX_RSS_IDLE"
+  [[ ${#GW_ENV[@]} -gt 0 ]] && echo "# gateway_env ${GW_ENV[*]}"
   echo "$TSV_COLS"
 } >"$TSV"
 log "load average before: $LOAD_BEFORE"
@@ -612,7 +673,7 @@ if [[ $PROBE -eq 1 ]]; then
     fi
     # PROBE mode target n errors p50 p90 p99 mean ttfb50 ttfb90 ttfb99 gw_hdr check
     awk -F'\t' -v th="$THREADS" '$1=="PROBE" {
-      printf "probe\t%s\t%s\t1\t1\t-\t%s\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tmean=%s gw_overhead_hdr_p50=%s %s\t-\t-\t-\n",
+      printf "probe\t%s\t%s\t1\t1\t-\t%s\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\tmean=%s gw_overhead_hdr_p50=%s %s\t-\t-\t-\t-\t-\t-\t-\t-\n",
         $2, $3, $4, $6, $7, $8, $10, $11, $12, $5, $9, $13, $14 }' "$TMP/probe-$m.txt" >>"$TSV"
     grep '^PROBE' "$TMP/probe-$m.txt" | awk -F'\t' '{printf "    %-7s %-4s n=%-6s err=%-4s p50 %s p99 %s ttfb50 %s ms  %s\n", $3, $2, $4, $5, $6, $8, $10, $14}' >&2
   done
@@ -646,8 +707,10 @@ if [[ -n "$GW_PID" ]]; then
   if [[ -s "$TMP/gateway/stderr.log" || -s "$TMP/gateway/stdout.log" ]]; then
     n=$(cat "$TMP/gateway/stderr.log" "$TMP/gateway/stdout.log" | wc -l)
     echo "# gateway_log_lines $n" >>"$TSV"
-    grep -hiE 'fail|error|exception|warn' "$TMP/gateway/stderr.log" "$TMP/gateway/stdout.log" 2>/dev/null \
-      | sort | uniq -c | sort -rn | head -5 | sed 's/^/# gateway_log /' >>"$TSV" || true
+    # distinct messages: timestamps and request ids folded, first 240 characters, most frequent first
+    grep -hiE 'fail|error|exception|warn|crit' "$TMP/gateway/stderr.log" "$TMP/gateway/stdout.log" 2>/dev/null \
+      | sed -E 's/^[0-9:.]+ //; s/req_[0-9a-zA-Z]+/req_*/g' | cut -c1-240 \
+      | sort | uniq -c | sort -rn | head -8 | sed 's/^ */# gateway_log x/' >>"$TSV" || true
   fi
 fi
 

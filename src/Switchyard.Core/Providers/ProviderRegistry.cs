@@ -33,6 +33,7 @@ public sealed class ProviderRegistry
         registry.Add(new OllamaNativeProviderFactory(pool));
         registry.Add(new Azure.AzureProviderFactory(pool));
         registry.Add(new Anthropic.AnthropicProviderFactory(pool));
+        registry.Add(new Bedrock.BedrockProviderFactory(pool));
         registry.Add(new Cohere.CohereProviderFactory(pool));
         registry.Add(new Gemini.GeminiProviderFactory(pool)).Add(new Gemini.VertexProviderFactory(pool));
         registry.Add(new MockProviderFactory());

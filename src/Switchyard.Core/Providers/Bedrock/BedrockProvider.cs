@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Switchyard.Pipeline;
+using Switchyard.Protocol;
+using Switchyard.Routing;
+
+namespace Switchyard.Providers.Bedrock;
+
+/// <summary>
+/// Amazon Bedrock's Converse API: <c>POST {base}/model/{modelId}/converse</c> (JSON) and <c>/converse-stream</c> (binary
+/// event stream), signed with AWS Signature Version 4 for the service <c>bedrock</c> (or, with a Bedrock API key, sent
+/// with it as a bearer token). Every request goes through the canonical model.
+/// </summary>
+internal sealed class BedrockProvider(DeploymentOptions options, BedrockEndpoint endpoint, HttpMessageInvoker client, TimeProvider clock) : IProvider
+{
+    private const string Provider = BedrockErrors.Provider;
+    private const string SigningService = "bedrock";
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+    public async ValueTask<ChatResult> SendAsync(GatewayRequest request, Deployment deployment, CancellationToken cancellationToken)
+    {
+        if (request.Operation != Operation.Chat)
+        {
+            throw new GatewayException(GatewayError.BadRequest($"{Provider} serves chat only through this gateway.", "model", "unsupported_operation"));
+        }
+        var started = Stopwatch.GetTimestamp();
+        var chat = request.Body.Canonical;
+        var body = BedrockRequestWriter.Write(chat, options.Model, (parameter, why) => UnsupportedParameters.Drop(request, Provider, parameter, why));
+        var uri = endpoint.For(options.Model, chat.Stream);
+        using var message = new HttpRequestMessage(HttpMethod.Post, uri)
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = JsonContentType } },
+        };
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(chat.Stream ? "application/vnd.amazon.eventstream" : "application/json"));
+        foreach (var (name, value) in options.Headers) message.Headers.TryAddWithoutValidation(name, value);
+        var now = clock.GetUtcNow();
+        if (endpoint.Secrets.Credentials is { } credentials) Sign(message, body, now, credentials, endpoint.Region);
+        else message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", endpoint.Secrets.BearerToken);
+
+        var id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
+        var timers = new CallTimers(options.Timeouts, cancellationToken);
+        HttpResponseMessage? response = null;
+        var handedOff = false;
+        try
+        {
+            response = await SendCheckedAsync(message, timers).ConfigureAwait(false);
+            var created = now.ToUnixTimeSeconds();
+            if (!chat.Stream)
+            {
+                var answerBody = await UpstreamHttp.ReadAllAsync(response, timers, Provider, options).ConfigureAwait(false);
+                ChatResponse answer;
+                try
+                {
+                    answer = BedrockResponseReader.Read(answerBody, id, options.Model, created);
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{Provider} answered with a body that is not valid JSON.") { Code = "upstream_invalid_response" });
+                }
+                return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Response = answer, Usage = answer.Usage, UpstreamTime = Stopwatch.GetElapsedTime(started) };
+            }
+
+            var stream = new BedrockResponseStream(response, timers, options, endpoint.Secrets, id, options.Model, created);
+            handedOff = true;
+            try
+            {
+                await stream.ReadFirstFrameAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                if (UpstreamHttp.Map(ex, timers, Provider, options) is { } error) throw new GatewayException(error, ex);
+                throw;
+            }
+            return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Stream = stream, UpstreamTime = Stopwatch.GetElapsedTime(started) };
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                response?.Dispose();
+                timers.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Signs host, x-amz-date and (for temporary credentials) x-amz-security-token over the exact path and body sent, for
+    /// the service <c>bedrock</c>. The Host header is set explicitly to the value signed.
+    /// </summary>
+    internal static void Sign(HttpRequestMessage message, byte[] body, DateTimeOffset now, AwsCredentials credentials, string region)
+    {
+        var uri = message.RequestUri!;
+        var amzDate = AwsSigV4.AmzDate(now);
+        var host = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}";
+        var signed = new List<KeyValuePair<string, string>> { new("host", host), new("x-amz-date", amzDate) };
+        message.Headers.Host = host;
+        message.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
+        if (credentials.SessionToken is { } token)
+        {
+            signed.Add(new("x-amz-security-token", token));
+            message.Headers.TryAddWithoutValidation("x-amz-security-token", token);
+        }
+        message.Headers.TryAddWithoutValidation("Authorization", AwsSigV4.Authorization(
+            message.Method.Method, uri.AbsolutePath, uri.Query, signed, AwsSigV4.PayloadHash(body), credentials, region, SigningService, amzDate));
+    }
+
+    /// <summary>Sends under the call's timers; an error status becomes Bedrock's mapped error (from <c>x-amzn-ErrorType</c>).</summary>
+    private async Task<HttpResponseMessage> SendCheckedAsync(HttpRequestMessage message, CallTimers timers)
+    {
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await client.SendAsync(message, timers.Token).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode) return response;
+            byte[] body;
+            try
+            {
+                body = await response.Content.ReadAsByteArrayAsync(timers.Token).ConfigureAwait(false);
+            }
+            catch (HttpRequestException)
+            {
+                body = [];
+            }
+            throw new GatewayException(BedrockErrors.FromResponse((int)response.StatusCode, body, response.Headers, endpoint.Secrets));
+        }
+        catch (Exception ex) when (UpstreamHttp.Map(ex, timers, Provider, options) is { } error)
+        {
+            response?.Dispose();
+            throw new GatewayException(error, ex);
+        }
+        catch
+        {
+            response?.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>Where and as whom one deployment calls Bedrock: the runtime base URL, the signing region and the credentials.</summary>
+internal sealed record BedrockEndpoint(Uri BaseUri, string Region, BedrockSecrets Secrets)
+{
+    /// <summary><c>{base}/model/{modelId}/converse[-stream]</c>, the model id percent-encoded as one path segment (<c>:</c> → <c>%3A</c>).</summary>
+    public Uri For(string modelId, bool stream) =>
+        new(BaseUri, $"model/{Uri.EscapeDataString(modelId)}/{(stream ? "converse-stream" : "converse")}");
+}
