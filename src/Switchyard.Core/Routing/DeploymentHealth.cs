@@ -8,8 +8,14 @@ public sealed class DeploymentHealth(RouterSettings settings)
 {
     private readonly Lock _gate = new();
     private readonly Queue<DateTimeOffset> _failures = new();
-    private readonly Queue<(DateTimeOffset At, long Tokens)> _usage = new();
+    // Requests and tokens per second over the last minute, in a ring of one-second buckets: constant memory and time
+    // whatever the request rate.
+    private readonly long[] _bucketSecond = new long[60];
+    private readonly long[] _bucketTokens = new long[60];
+    private readonly int[] _bucketRequests = new int[60];
     private DateTimeOffset _coolUntil = DateTimeOffset.MinValue;
+    // Mirrors whether a cooldown is set, so the common case (healthy) needs no lock.
+    private volatile bool _cooling;
     private int _cooldowns;
     private bool _probing;
     private int _inFlight;
@@ -30,9 +36,10 @@ public sealed class DeploymentHealth(RouterSettings settings)
     /// </summary>
     public bool IsAvailable(out TimeSpan retryAfter)
     {
+        retryAfter = TimeSpan.Zero;
+        if (!_cooling) return true;
         lock (_gate)
         {
-            retryAfter = TimeSpan.Zero;
             if (_coolUntil == DateTimeOffset.MinValue) return true;
             var now = settings.Time.GetUtcNow();
             if (now < _coolUntil)
@@ -47,6 +54,7 @@ public sealed class DeploymentHealth(RouterSettings settings)
     /// <summary>Claims the probe of a deployment whose cooldown ended; false when another request already probes it.</summary>
     public bool TryEnter()
     {
+        if (!_cooling) return true;
         lock (_gate)
         {
             var now = settings.Time.GetUtcNow();
@@ -63,6 +71,7 @@ public sealed class DeploymentHealth(RouterSettings settings)
         {
             // A successful answer (or probe) closes the circuit.
             _coolUntil = DateTimeOffset.MinValue;
+            _cooling = false;
             _cooldowns = 0;
             _probing = false;
             _failures.Clear();
@@ -84,12 +93,14 @@ public sealed class DeploymentHealth(RouterSettings settings)
             if (retryAfter is { } hint && hint > TimeSpan.Zero)
             {
                 _coolUntil = Max(_coolUntil, now + hint);
+                _cooling = true;
             }
             else if (cooling || _failures.Count >= settings.AllowedFails)
             {
                 // Each cooldown in a row doubles, so a deployment that keeps failing is probed less and less often.
                 var length = TimeSpan.FromTicks(Math.Min(settings.MaxCooldownTime.Ticks, settings.CooldownTime.Ticks << Math.Min(_cooldowns, 20)));
                 _coolUntil = Max(_coolUntil, now + length);
+                _cooling = true;
                 _cooldowns++;
                 _failures.Clear();
             }
@@ -98,37 +109,39 @@ public sealed class DeploymentHealth(RouterSettings settings)
     }
 
     /// <summary>Tokens used in the last minute (for usage-based routing against tpm).</summary>
-    public long TokensLastMinute()
-    {
-        lock (_gate)
-        {
-            Trim(settings.Time.GetUtcNow());
-            return _usage.Sum(u => u.Tokens);
-        }
-    }
+    public long TokensLastMinute() => SumLastMinute(_bucketTokens);
 
-    public int RequestsLastMinute()
-    {
-        lock (_gate)
-        {
-            Trim(settings.Time.GetUtcNow());
-            return _usage.Count;
-        }
-    }
+    public int RequestsLastMinute() => (int)SumLastMinute(_bucketRequests);
 
     public void Used(long tokens)
     {
+        var second = settings.Time.GetUtcNow().ToUnixTimeSeconds();
+        var slot = (int)(second % 60);
         lock (_gate)
         {
-            var now = settings.Time.GetUtcNow();
-            Trim(now);
-            _usage.Enqueue((now, tokens));
+            if (_bucketSecond[slot] != second)
+            {
+                _bucketSecond[slot] = second;
+                _bucketTokens[slot] = 0;
+                _bucketRequests[slot] = 0;
+            }
+            _bucketTokens[slot] += tokens;
+            _bucketRequests[slot]++;
         }
     }
 
-    private void Trim(DateTimeOffset now)
+    private long SumLastMinute<T>(T[] buckets) where T : struct, System.Numerics.INumber<T>
     {
-        while (_usage.Count > 0 && now - _usage.Peek().At > TimeSpan.FromMinutes(1)) _usage.Dequeue();
+        var now = settings.Time.GetUtcNow().ToUnixTimeSeconds();
+        var sum = T.Zero;
+        lock (_gate)
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                if (now - _bucketSecond[i] < 60) sum += buckets[i];
+            }
+        }
+        return long.CreateTruncating(sum);
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

@@ -39,10 +39,15 @@ internal sealed class ProxyEndpoint(GatewayServices services, Operation operatio
             if (ex.Error.Status >= 500) logger.LogWarning("{RequestId} failed: {Status} {Message}", requestId, ex.Error.Status, ex.Error.Message);
             await ErrorResponses.WriteAsync(context, ex.Error, _dialect);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or BadHttpRequestException or IOException)
         {
             // The client went away; the upstream call was cancelled with it. Nothing to answer.
             logger.LogInformation("{RequestId} cancelled by the client", requestId);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // The body could not be read (a cut or malformed upload): the client's fault, answered if it is still there.
+            await ErrorResponses.WriteAsync(context, GatewayError.BadRequest($"The request body could not be read: {ex.Message}", code: "unreadable_body"), _dialect);
         }
         catch (Exception ex)
         {

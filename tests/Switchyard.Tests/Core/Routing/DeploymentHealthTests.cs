@@ -71,4 +71,19 @@ public sealed class DeploymentHealthTests
         Assert.False(_health.IsAvailable(out var retryAfter));
         Assert.Equal(TimeSpan.FromSeconds(20), retryAfter);
     }
+
+    [Fact]
+    public void UsageCountsTheLastMinuteOnly()
+    {
+        _health.Used(100);
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        _health.Used(50);
+        Assert.Equal(2, _health.RequestsLastMinute());
+        Assert.Equal(150, _health.TokensLastMinute());
+
+        _clock.Advance(TimeSpan.FromSeconds(31));
+
+        Assert.Equal(1, _health.RequestsLastMinute());
+        Assert.Equal(50, _health.TokensLastMinute());
+    }
 }
