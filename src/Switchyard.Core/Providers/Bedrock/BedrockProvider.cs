@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
@@ -23,7 +22,6 @@ internal sealed class BedrockProvider(DeploymentOptions options, BedrockEndpoint
         {
             throw new GatewayException(GatewayError.BadRequest($"{Provider} serves chat only through this gateway.", "model", "unsupported_operation"));
         }
-        var started = Stopwatch.GetTimestamp();
         var chat = request.Body.Canonical;
         var body = BedrockRequestWriter.Write(chat, options.Model, (parameter, why) => UnsupportedParameters.Drop(request, Provider, parameter, why));
         var uri = endpoint.For(options.Model, chat.Stream);
@@ -38,50 +36,12 @@ internal sealed class BedrockProvider(DeploymentOptions options, BedrockEndpoint
         else message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", endpoint.Secrets.BearerToken);
 
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
-        var timers = new CallTimers(options.Timeouts, cancellationToken);
-        HttpResponseMessage? response = null;
-        var handedOff = false;
-        try
-        {
-            response = await SendCheckedAsync(message, timers).ConfigureAwait(false);
-            var created = now.ToUnixTimeSeconds();
-            if (!chat.Stream)
-            {
-                var answerBody = await UpstreamHttp.ReadAllAsync(response, timers, Provider, options).ConfigureAwait(false);
-                ChatResponse answer;
-                try
-                {
-                    answer = BedrockResponseReader.Read(answerBody, id, options.Model, created);
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{Provider} answered with a body that is not valid JSON.") { Code = "upstream_invalid_response" });
-                }
-                return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Response = answer, Usage = answer.Usage, UpstreamTime = Stopwatch.GetElapsedTime(started) };
-            }
-
-            var stream = new BedrockResponseStream(response, timers, options, endpoint.Secrets, id, options.Model, created);
-            handedOff = true;
-            try
-            {
-                await stream.ReadFirstFrameAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-                if (UpstreamHttp.Map(ex, timers, Provider, options) is { } error) throw new GatewayException(error, ex);
-                throw;
-            }
-            return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Stream = stream, UpstreamTime = Stopwatch.GetElapsedTime(started) };
-        }
-        finally
-        {
-            if (!handedOff)
-            {
-                response?.Dispose();
-                timers.Dispose();
-            }
-        }
+        var created = now.ToUnixTimeSeconds();
+        return await UpstreamExchange.RunAsync(Provider, options, deployment, CallTimers.For(request, options, cancellationToken), chat.Stream,
+            timers => SendCheckedAsync(message, timers),
+            answerBody => BedrockResponseReader.Read(answerBody, id, options.Model, created),
+            (response, timers) => new BedrockResponseStream(response, timers, options, endpoint.Secrets, id, options.Model, created),
+            stream => stream.ReadFirstFrameAsync()).ConfigureAwait(false);
     }
 
     /// <summary>

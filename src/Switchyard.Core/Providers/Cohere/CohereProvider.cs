@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
@@ -24,7 +23,6 @@ internal sealed class CohereProvider(DeploymentOptions options, Uri baseUri, Htt
         {
             throw new GatewayException(GatewayError.BadRequest($"{Name} serves chat only here; Cohere's embeddings (/v2/embed) take a different shape.", "model", "unsupported_operation"));
         }
-        var started = Stopwatch.GetTimestamp();
         var chat = request.Body.Canonical;
         using var message = new HttpRequestMessage(HttpMethod.Post, _chatUri)
         {
@@ -34,49 +32,11 @@ internal sealed class CohereProvider(DeploymentOptions options, Uri baseUri, Htt
         message.Headers.TryAddWithoutValidation("Accept", chat.Stream ? "text/event-stream" : "application/json");
         foreach (var (name, value) in options.Headers) message.Headers.TryAddWithoutValidation(name, value);
 
-        var timers = new CallTimers(options.Timeouts, cancellationToken);
-        HttpResponseMessage? response = null;
-        var handedOff = false;
-        try
-        {
-            response = await UpstreamHttp.SendAsync(client, message, timers, Name, options).ConfigureAwait(false);
-            if (!chat.Stream)
-            {
-                var body = await UpstreamHttp.ReadAllAsync(response, timers, Name, options).ConfigureAwait(false);
-                ChatResponse answer;
-                try
-                {
-                    answer = CohereResponseReader.Read(body, options.Model);
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{Name} answered with a body that is not JSON.") { Code = "upstream_malformed" });
-                }
-                return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Response = answer, Usage = answer.Usage, UpstreamTime = Stopwatch.GetElapsedTime(started) };
-            }
-
-            var stream = new CohereResponseStream(response, timers, options);
-            handedOff = true;
-            try
-            {
-                await stream.ReadFirstEventAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-                if (UpstreamHttp.Map(ex, timers, Name, options) is { } error) throw new GatewayException(error, ex);
-                throw;
-            }
-            return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Stream = stream, UpstreamTime = Stopwatch.GetElapsedTime(started) };
-        }
-        finally
-        {
-            if (!handedOff)
-            {
-                response?.Dispose();
-                timers.Dispose();
-            }
-        }
+        return await UpstreamExchange.RunAsync(Name, options, deployment, CallTimers.For(request, options, cancellationToken), chat.Stream,
+            timers => UpstreamHttp.SendAsync(client, message, timers, Name, options),
+            body => CohereResponseReader.Read(body, options.Model),
+            (response, timers) => new CohereResponseStream(response, timers, options),
+            stream => stream.ReadFirstEventAsync()).ConfigureAwait(false);
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
@@ -25,7 +24,6 @@ internal sealed class GeminiProvider(DeploymentOptions options, GeminiEndpoint e
         {
             throw new GatewayException(GatewayError.BadRequest($"{name} serves chat completions only through this gateway.", "model", "unsupported_operation"));
         }
-        var started = Stopwatch.GetTimestamp();
         var chat = request.Body.Canonical;
         using var message = new HttpRequestMessage(HttpMethod.Post, chat.Stream ? endpoint.StreamUri : endpoint.GenerateUri)
         {
@@ -34,50 +32,11 @@ internal sealed class GeminiProvider(DeploymentOptions options, GeminiEndpoint e
         endpoint.Authenticate(message);
         foreach (var (header, value) in options.Headers) message.Headers.TryAddWithoutValidation(header, value);
 
-        var timers = CallTimers.For(request, options, cancellationToken);
-        HttpResponseMessage? response = null;
-        var handedOff = false;
-        try
-        {
-            response = await SendAsync(message, timers).ConfigureAwait(false);
-            if (!chat.Stream)
-            {
-                var body = await UpstreamHttp.ReadAllAsync(response, timers, name, options).ConfigureAwait(false);
-                ChatResponse answer;
-                try
-                {
-                    answer = GeminiResponseReader.Read(body, options.Model);
-                }
-                catch (System.Text.Json.JsonException)
-                {
-                    throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{name} answered with a body that is not a valid response.") { Code = "upstream_invalid_response" });
-                }
-                return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Response = answer, Usage = answer.Usage, UpstreamTime = Stopwatch.GetElapsedTime(started) };
-            }
-
-            var stream = new GeminiResponseStream(response, timers, options, name, options.Model);
-            handedOff = true;
-            try
-            {
-                await stream.ReadFirstEventAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-                if (ex is GatewayException) throw;
-                if (UpstreamHttp.Map(ex, timers, name, options) is { } error) throw new GatewayException(error, ex);
-                throw;
-            }
-            return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Stream = stream, UpstreamTime = Stopwatch.GetElapsedTime(started) };
-        }
-        finally
-        {
-            if (!handedOff)
-            {
-                response?.Dispose();
-                timers.Dispose();
-            }
-        }
+        return await UpstreamExchange.RunAsync(name, options, deployment, CallTimers.For(request, options, cancellationToken), chat.Stream,
+            timers => SendAsync(message, timers),
+            body => GeminiResponseReader.Read(body, options.Model),
+            (response, timers) => new GeminiResponseStream(response, timers, options, name, options.Model),
+            stream => stream.ReadFirstEventAsync()).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
@@ -22,7 +21,6 @@ internal sealed class OllamaNativeProvider(DeploymentOptions options, Uri baseUr
         {
             throw new GatewayException(GatewayError.BadRequest($"{Name} serves chat only; use the 'ollama' provider (its OpenAI API) for embeddings.", "model", "unsupported_operation"));
         }
-        var started = Stopwatch.GetTimestamp();
         var chat = request.Body.Canonical;
         using var message = new HttpRequestMessage(HttpMethod.Post, _chatUri)
         {
@@ -31,41 +29,11 @@ internal sealed class OllamaNativeProvider(DeploymentOptions options, Uri baseUr
         if (options.ApiKey is { Length: > 0 } key) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         foreach (var (name, value) in options.Headers) message.Headers.TryAddWithoutValidation(name, value);
 
-        var timers = CallTimers.For(request, options, cancellationToken);
-        HttpResponseMessage? response = null;
-        var handedOff = false;
-        try
-        {
-            response = await UpstreamHttp.SendAsync(client, message, timers, Name, options).ConfigureAwait(false);
-            if (!chat.Stream)
-            {
-                var body = await UpstreamHttp.ReadAllAsync(response, timers, Name, options).ConfigureAwait(false);
-                var answer = OllamaResponseReader.Read(body);
-                return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Response = answer, Usage = answer.Usage, UpstreamTime = Stopwatch.GetElapsedTime(started) };
-            }
-
-            var stream = new OllamaResponseStream(response, timers, options);
-            handedOff = true;
-            try
-            {
-                await stream.ReadFirstLineAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-                if (UpstreamHttp.Map(ex, timers, Name, options) is { } error) throw new GatewayException(error, ex);
-                throw;
-            }
-            return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Stream = stream, UpstreamTime = Stopwatch.GetElapsedTime(started) };
-        }
-        finally
-        {
-            if (!handedOff)
-            {
-                response?.Dispose();
-                timers.Dispose();
-            }
-        }
+        return await UpstreamExchange.RunAsync(Name, options, deployment, CallTimers.For(request, options, cancellationToken), chat.Stream,
+            timers => UpstreamHttp.SendAsync(client, message, timers, Name, options),
+            body => OllamaResponseReader.Read(body),
+            (response, timers) => new OllamaResponseStream(response, timers, options),
+            stream => stream.ReadFirstLineAsync()).ConfigureAwait(false);
     }
 }
 
