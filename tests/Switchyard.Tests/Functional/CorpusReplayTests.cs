@@ -165,6 +165,28 @@ public sealed class CorpusReplayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OfficialOpenAiClientReadsMistralsToolCallStream()
+    {
+        // Mistral sends a whole call in one chunk and leaves out tool_calls[].index.
+        _upstream.Route("/v1/chat/completions", FakeReply.Sse(FixtureCorpus.Bytes("mistral/chat-stream-tool-call.sse")));
+        var client = OpenAiSdk.ChatClient(_gateway, "mistral-model");
+
+        var names = new List<string>();
+        var arguments = new StringBuilder();
+        await foreach (var update in client.CompleteChatStreamingAsync([new OpenAI.Chat.UserChatMessage("weather?")], cancellationToken: TestContext.Current.CancellationToken))
+        {
+            foreach (var part in update.ToolCallUpdates)
+            {
+                if (part.FunctionName is { } name) names.Add(name);
+                arguments.Append(part.FunctionArgumentsUpdate?.ToString());
+            }
+        }
+
+        Assert.Equal(["WeatherPlugin-GetWeather"], names);
+        Assert.Equal("Paris", JsonDocument.Parse(arguments.ToString()).RootElement.GetProperty("location").GetString());
+    }
+
+    [Fact]
     public async Task OfficialOpenAiClientReadsEmbeddings()
     {
         _upstream.Route("/v1/embeddings", FakeReply.Json(FixtureCorpus.Bytes("openai/embeddings.response.json")));
