@@ -25,7 +25,11 @@ public sealed class CallTimers : IDisposable
         _source.CancelAfter(Min(limits.FirstByte, limits.Total));
     }
 
-    /// <summary>The timers for one attempt of <paramref name="request"/>: the request's own limits over the deployment's.</summary>
+    /// <summary>
+    /// The timers for one attempt of <paramref name="request"/>: the request's own limits over the deployment's. The
+    /// first-byte limit (<c>stream_timeout</c>) is for streams: a whole answer arrives only when it is fully generated, so
+    /// a non-streamed call is bounded by the total deadline alone.
+    /// </summary>
     public static CallTimers For(Pipeline.GatewayRequest request, DeploymentOptions options, CancellationToken client)
     {
         var limits = options.Timeouts;
@@ -33,6 +37,7 @@ public sealed class CallTimers : IDisposable
         {
             limits = limits with { Total = own.Total ?? limits.Total, FirstByte = own.FirstByte ?? limits.FirstByte };
         }
+        if (!request.Body.Summary.Stream) limits = limits with { FirstByte = limits.Total };
         return new CallTimers(limits, client);
     }
 

@@ -19,7 +19,7 @@ public sealed class MockProviderTests : IAsyncLifetime
         Provider = "mock",
         Model = "mock-1",
         Settings = settings.ToDictionary(s => s.Key, s => s.Value),
-        Timeouts = new TimeoutOptions { FirstByte = TimeSpan.FromMilliseconds(500), Idle = TimeSpan.FromSeconds(5), Total = TimeSpan.FromSeconds(10) },
+        Timeouts = new TimeoutOptions { FirstByte = TimeSpan.FromMilliseconds(500), Idle = TimeSpan.FromSeconds(5), Total = TimeSpan.FromSeconds(1) },
     };
 
     public async ValueTask InitializeAsync() => _gateway = await GatewayUnderTest.StartAsync(new GatewayOptions

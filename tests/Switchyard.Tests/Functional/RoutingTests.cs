@@ -218,16 +218,29 @@ public sealed class RoutingTests : IAsyncLifetime
     [Fact]
     public async Task SilentUpstreamIsAbandonedAtTheRequestsStreamTimeoutAndTheFallbackAnswers()
     {
-        _upstream.Route(Chat("a"), Ok with { DelayBeforeHeaders = TimeSpan.FromSeconds(30) });
-        _upstream.Route(Chat("b"), Ok);
+        var stream = FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse"));
+        _upstream.Route(Chat("a"), stream with { DelayBeforeHeaders = TimeSpan.FromSeconds(30) });
+        _upstream.Route(Chat("b"), stream);
         await using var gateway = await Gateway(new RouterOptions(), On("a", "primary"), On("b", "backup"));
 
         var clock = Stopwatch.StartNew();
-        using var response = await Ask(gateway, "primary", ""","stream_timeout":0.5,"fallbacks":["backup"]""");
+        using var response = await Ask(gateway, "primary", ""","stream":true,"stream_timeout":0.5,"fallbacks":["backup"]""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(5));
         Assert.Equal("openai-compatible/b", response.Headers.GetValues("x-switchyard-deployment").Single());
+        Assert.EndsWith("data: [DONE]\n\n", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ANonStreamedAnswerIsBoundedByTheTotalDeadlineNotTheStreamTimeout()
+    {
+        _upstream.Route(Chat("a"), Ok with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(800) });
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "m", new TimeoutOptions { FirstByte = TimeSpan.FromMilliseconds(200), Total = TimeSpan.FromSeconds(10) }));
+
+        using var response = await Ask(gateway, "m");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
