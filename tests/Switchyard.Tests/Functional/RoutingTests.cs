@@ -49,6 +49,58 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConnectionResetBeforeAnyByteIsRetried()
+    {
+        _upstream.RouteSequence(Chat("a"), Ok with { AbortBeforeHeaders = true }, Ok);
+        await using var gateway = await Gateway(new RouterOptions { Retries = 1 }, On("a", "m"));
+
+        using var response = await Ask(gateway, "m");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, _upstream.CountOf(Chat("a")));
+    }
+
+    [Fact]
+    public async Task EndlessRateLimitsWithoutAHintBackOffThenFallBack()
+    {
+        _upstream.Route(Chat("a"), Status(429, "rate_limit_exceeded"));
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(
+            new RouterOptions { Retries = 3, AllowedFails = 10, Fallbacks = new Dictionary<string, IReadOnlyList<string>> { ["primary"] = ["backup"] } },
+            On("a", "primary"), On("b", "backup"));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await Ask(gateway, "primary");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(4, _upstream.CountOf(Chat("a")));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+        var times = _upstream.Received.Where(r => r.Path.StartsWith("/a/")).Select(r => r.At).ToList();
+        Assert.True(times[^1] - times[0] > TimeSpan.FromMilliseconds(1), "retries are spaced by a backoff");
+    }
+
+    [Fact]
+    public async Task ContentPolicyRefusalIsNotRetriedAndGoesOnlyToItsOwnFallback()
+    {
+        _upstream.Route(Chat("a"), Status(400, "content_policy_violation"));
+        _upstream.Route(Chat("b"), Ok);
+        _upstream.Route(Chat("c"), Ok);
+        await using var gateway = await Gateway(new RouterOptions
+        {
+            Retries = 2,
+            Fallbacks = new Dictionary<string, IReadOnlyList<string>> { ["primary"] = ["backup"] },
+            ContentPolicyFallbacks = new Dictionary<string, IReadOnlyList<string>> { ["primary"] = ["lenient"] },
+        }, On("a", "primary"), On("b", "backup"), On("c", "lenient"));
+
+        using var response = await Ask(gateway, "primary");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _upstream.CountOf(Chat("a")));
+        Assert.Equal(0, _upstream.CountOf(Chat("b")));
+        Assert.Equal(1, _upstream.CountOf(Chat("c")));
+    }
+
+    [Fact]
     public async Task RateLimitWithRetryAfterIsWaitedOutOnASingleDeployment()
     {
         _upstream.RouteSequence(Chat("a"), Status(429, "rate_limit_exceeded", ("retry-after", "1")), Ok);

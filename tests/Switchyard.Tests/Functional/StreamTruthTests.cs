@@ -52,16 +52,46 @@ public sealed class StreamTruthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StreamThatEndsWithoutDoneIsReportedAsTruncated()
+    public async Task StreamThatEndsWithoutAFinishReasonIsReportedAsTruncated()
     {
-        var withoutDone = Encoding.UTF8.GetString(OwnFixtures.Bytes("openai/chat-stream.sse")).Replace("data: [DONE]\n\n", "");
-        _upstream.Route("/v1/chat/completions", FakeReply.Sse(Encoding.UTF8.GetBytes(withoutDone)));
+        var events = Encoding.UTF8.GetString(OwnFixtures.Bytes("openai/chat-stream.sse")).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        var withoutFinish = string.Concat(events.Where(e => !e.Contains("finish_reason\":\"stop") && !e.Contains("[DONE]")).Select(e => e + "\n\n"));
+        _upstream.Route("/v1/chat/completions", FakeReply.Sse(Encoding.UTF8.GetBytes(withoutFinish)));
 
         using var response = await _gateway.PostJsonAsync("/v1/chat/completions", StreamBody);
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.DoesNotContain("[DONE]", text);
         Assert.Contains("upstream_stream_truncated", LastEvent(text));
+    }
+
+    [Fact]
+    public async Task StreamThatFinishedButClosedWithoutDoneIsCompleteAndGetsItsDone()
+    {
+        var recorded = OwnFixtures.Bytes("openai/chat-stream.sse");
+        var withoutDone = Encoding.UTF8.GetString(recorded).Replace("data: [DONE]\n\n", "");
+        _upstream.Route("/v1/chat/completions", FakeReply.Sse(Encoding.UTF8.GetBytes(withoutDone)));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", StreamBody);
+
+        Assert.Equal(Encoding.UTF8.GetString(recorded), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task MalformedEventEndsTheStreamAsAnErrorAndIsNotPassedOn()
+    {
+        var events = Encoding.UTF8.GetString(OwnFixtures.Bytes("openai/chat-stream.sse")).Split("\n\n", StringSplitOptions.RemoveEmptyEntries).ToList();
+        events.Insert(2, "data: {\"id\":\"chatcmpl-own-2\",\"choices\":[{\"delta\":{\"content\":\"garb");
+        _upstream.Route("/v1/chat/completions", FakeReply.Sse(Encoding.UTF8.GetBytes(string.Concat(events.Select(e => e + "\n\n")))));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", StreamBody);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain("garb", text);
+        Assert.DoesNotContain("[DONE]", text);
+        Assert.Contains("upstream_stream_malformed", LastEvent(text));
+        using var health = await _gateway.Client.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
     [Fact]

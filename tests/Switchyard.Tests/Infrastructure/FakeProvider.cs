@@ -10,6 +10,8 @@ namespace Switchyard.Tests.Infrastructure;
 /// <summary>A request the fake provider received.</summary>
 public sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body)
 {
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+
     public string BodyText => Encoding.UTF8.GetString(Body);
 }
 
@@ -28,6 +30,8 @@ public sealed record FakeReply
     /// <summary>Stop after this many events: abort the connection, or stall without closing.</summary>
     public int? StopAfterEvents { get; init; }
     public bool StallInsteadOfAbort { get; init; }
+    /// <summary>Reset the connection before sending anything.</summary>
+    public bool AbortBeforeHeaders { get; init; }
     /// <summary>Split the streamed body into lines (NDJSON) rather than server-sent events.</summary>
     public bool SplitLines { get; init; }
 
@@ -97,6 +101,11 @@ public sealed class FakeProvider : IAsyncDisposable
         try
         {
             if (reply.DelayBeforeHeaders > TimeSpan.Zero) await Task.Delay(reply.DelayBeforeHeaders, aborted);
+            if (reply.AbortBeforeHeaders)
+            {
+                context.Abort();
+                return;
+            }
             context.Response.StatusCode = reply.Status;
             context.Response.ContentType = reply.ContentType;
             foreach (var (name, value) in reply.Headers) context.Response.Headers[name] = value;

@@ -15,8 +15,8 @@ namespace Switchyard.Providers.OpenAiCompatible;
 /// </summary>
 internal sealed class OpenAiSseResponseStream : ResponseStream
 {
-    private static readonly byte[] UsageMarker = "\"usage\""u8.ToArray();
-    private static readonly byte[] ErrorMarker = "\"error\""u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> DoneEvent = "data: [DONE]\n\n"u8.ToArray();
+    private bool _finished;
     private readonly HttpResponseMessage _response;
     private readonly CallTimers _timers;
     private readonly string _provider;
@@ -108,7 +108,14 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
             try
             {
                 var next = await _reader!.ReadAsync(_timers.Token).ConfigureAwait(false);
-                if (next is null)
+                if (next is null && _finished)
+                {
+                    // Some servers close without [DONE] after the last finish reason: the answer is complete, so the
+                    // client gets the [DONE] it expects.
+                    item = new StreamItem(DoneEvent, Completed.Instance);
+                    data = DoneEvent[6..^2];
+                }
+                else if (next is null)
                 {
                     item = StreamItem.Of(new StreamFailed(new GatewayError(502, ErrorKind.UpstreamError,
                         $"{_provider} ended the stream before its final event; the answer is truncated.") { Code = "upstream_stream_truncated" }));
@@ -147,18 +154,24 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
         var data = sseEvent.Data.Span;
         if (data.SequenceEqual("[DONE]"u8)) return new StreamItem(sseEvent.Raw, Completed.Instance);
         if (data.IsEmpty) return new StreamItem(sseEvent.Raw, null);
-        if (data.IndexOf(UsageMarker) >= 0)
+        var facts = OpenAiChunkFacts.Read(data);
+        if (!facts.Valid)
         {
-            var usage = OpenAiUsage.Find(data, out var hasChoices);
-            if (usage is not null)
-            {
-                Usage = usage;
-                return new StreamItem(sseEvent.Raw, null) { UsageOnly = !hasChoices && !_clientAskedForUsage };
-            }
+            // Garbage is never passed on as part of an answer: the stream ends here, as an error.
+            error = new GatewayError(502, ErrorKind.UpstreamError, $"{_provider} sent a malformed stream event; the answer is incomplete.") { Code = "upstream_stream_malformed" };
+            return new StreamItem(sseEvent.Raw, null);
         }
-        else if (data.IndexOf(ErrorMarker) >= 0 && UpstreamStreamError.TryRead(data, _provider, _options) is { } streamError)
+        if (facts.IsError)
         {
-            error = streamError;
+            error = UpstreamStreamError.TryRead(data, _provider, _options)
+                ?? new GatewayError(502, ErrorKind.UpstreamError, $"{_provider} reported an error mid-stream.") { Code = "upstream_stream_error" };
+            return new StreamItem(sseEvent.Raw, null);
+        }
+        _finished |= facts.Finished;
+        if (facts.Usage is { } usage)
+        {
+            Usage = usage;
+            return new StreamItem(sseEvent.Raw, null) { UsageOnly = !facts.HasChoices && !_clientAskedForUsage };
         }
         return new StreamItem(sseEvent.Raw, null);
     }
