@@ -21,6 +21,13 @@ public static class GatewayEndpoints
         app.MapPost("/embeddings", embeddingsHandler);
         app.MapGet("/v1/models", modelsHandler);
         app.MapGet("/models", modelsHandler);
+        // Anthropic's Messages API (Claude Code, the Anthropic SDKs), to any provider.
+        RequestDelegate messagesHandler = new ProxyEndpoint(services, Operation.Chat, Switchyard.Dialects.AnthropicMessages.AnthropicMessagesDialect.Instance, app.Logger).HandleAsync;
+        RequestDelegate countTokensHandler = new CountTokensEndpoint(services, app.Logger).HandleAsync;
+        app.MapPost("/v1/messages", messagesHandler);
+        app.MapPost("/v1/messages/count_tokens", countTokensHandler);
+        // OpenAI's Responses API (Codex, newer OpenAI SDK code), to any provider; conversation state in the gateway's store.
+        ResponsesEndpoints.Map(app, services, services.ResponseStore);
         app.MapGet("/health/live", HealthEndpoints.Live);
         app.MapGet("/health/ready", (HttpContext context) => HealthEndpoints.Ready(context, services));
         app.MapFallback(NotFoundEndpoint.HandleAsync);

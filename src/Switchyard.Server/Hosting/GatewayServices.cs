@@ -22,6 +22,7 @@ public sealed class GatewayServices : IDisposable
         Authenticator = new MasterKeyAuthenticator(options.Server.MasterKey);
         Pipeline = new GatewayPipelineBuilder()
             .Use(next => new AuthenticationStage(next, Authenticator))
+            .Use(next => new Switchyard.Dialects.OpenAiResponses.ResponsesStoreStage(next, ResponseStore))
             .Use(next => Router = new RoutingStage(next, Catalog, new RouterSettings
             {
                 Strategy = options.Router.Strategy,
@@ -41,6 +42,8 @@ public sealed class GatewayServices : IDisposable
     public ModelCatalog Catalog { get; }
     public MasterKeyAuthenticator Authenticator { get; }
     public GatewayHandler Pipeline { get; }
+    /// <summary>Responses API answers kept for <c>previous_response_id</c>, scoped to the key that created them.</summary>
+    public Switchyard.Dialects.OpenAiResponses.IResponseStore ResponseStore { get; } = new Switchyard.Dialects.OpenAiResponses.InMemoryResponseStore();
     public RoutingStage Router { get; private set; } = null!;
 
     public void Dispose() => Pool.Dispose();

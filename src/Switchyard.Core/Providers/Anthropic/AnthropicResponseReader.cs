@@ -54,9 +54,23 @@ internal static class AnthropicResponseReader
         "redacted_thinking" => new ReasoningBlock { RedactedData = Text(block, "data") },
         // The input object's own text, as the model wrote it: OpenAI clients receive it as the arguments string.
         "tool_use" => new ToolCallBlock(Text(block, "id") ?? "", Text(block, "name") ?? "",
-            block.TryGetProperty("input", out var input) ? input.GetRawText() : "{}"),
+            block.TryGetProperty("input", out var input) ? input.GetRawText() : "{}")
+        {
+            // Newer fields (e.g. "caller" of programmatic tool calling) ride along for a Messages API client.
+            Extensions = Unknown(block, "type", "id", "name", "input"),
+        },
         _ => new RawBlock(ApiFormat.AnthropicMessages, block.Clone()),
     };
+
+    private static ExtensionData? Unknown(JsonElement element, params string[] known)
+    {
+        ExtensionData? extensions = null;
+        foreach (var property in element.EnumerateObject())
+        {
+            if (Array.IndexOf(known, property.Name) < 0) (extensions ??= new(ApiFormat.AnthropicMessages)).Add(property.Name, property.Value);
+        }
+        return extensions;
+    }
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -41,6 +41,7 @@ internal sealed class OpenAiCompatibleProvider : IProvider
 
     public async ValueTask<ChatResult> SendAsync(GatewayRequest request, Deployment deployment, CancellationToken cancellationToken)
     {
+        if (request.Body.Format == ApiFormat.OpenAiResponses && await OpenAiResponsesRelay.TrySendAsync(request, deployment, _preset, _client, _chatUri, m => AddHeaders(m, request.Body.Summary.Stream), cancellationToken).ConfigureAwait(false) is { } relayed) return relayed;
         var started = Stopwatch.GetTimestamp();
         var summary = request.Body.Summary;
         // A client of another dialect gets the answer in the canonical model, to be written in its own format.
