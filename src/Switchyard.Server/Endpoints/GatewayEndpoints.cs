@@ -1,3 +1,4 @@
+using Switchyard.Dialects.AnthropicMessages;
 using Switchyard.Dialects.OpenAiChat;
 using Switchyard.Pipeline;
 using Switchyard.Server.Hosting;
@@ -22,7 +23,7 @@ public static class GatewayEndpoints
         app.MapGet("/v1/models", modelsHandler);
         app.MapGet("/models", modelsHandler);
         // Anthropic's Messages API (Claude Code, the Anthropic SDKs), to any provider.
-        RequestDelegate messagesHandler = new ProxyEndpoint(services, Operation.Chat, Switchyard.Dialects.AnthropicMessages.AnthropicMessagesDialect.Instance, app.Logger).HandleAsync;
+        RequestDelegate messagesHandler = new ProxyEndpoint(services, Operation.Chat, AnthropicMessagesDialect.Instance, app.Logger).HandleAsync;
         RequestDelegate countTokensHandler = new CountTokensEndpoint(services, app.Logger).HandleAsync;
         app.MapPost("/v1/messages", messagesHandler);
         app.MapPost("/v1/messages/count_tokens", countTokensHandler);

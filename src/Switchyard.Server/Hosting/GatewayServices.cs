@@ -1,12 +1,13 @@
 using Switchyard.Auth;
 using Switchyard.Configuration;
+using Switchyard.Dialects.OpenAiResponses;
 using Switchyard.Pipeline;
 using Switchyard.Providers;
 using Switchyard.Routing;
 
 namespace Switchyard.Server.Hosting;
 
-/// <summary>Everything a request needs, built once from the resolved config: the catalog, the authenticator and the pipeline.</summary>
+/// <summary>Everything a request needs, built once from the resolved config: the catalog, the authenticator, the stores and the pipeline.</summary>
 public sealed class GatewayServices : IDisposable
 {
     public GatewayServices(GatewayOptions options)
@@ -22,7 +23,7 @@ public sealed class GatewayServices : IDisposable
         Authenticator = new MasterKeyAuthenticator(options.Server.MasterKey);
         Pipeline = new GatewayPipelineBuilder()
             .Use(next => new AuthenticationStage(next, Authenticator))
-            .Use(next => new Switchyard.Dialects.OpenAiResponses.ResponsesStoreStage(next, ResponseStore))
+            .Use(next => new ResponsesStoreStage(next, ResponseStore))
             .Use(next => Router = new RoutingStage(next, Catalog, new RouterSettings
             {
                 Strategy = options.Router.Strategy,
@@ -43,7 +44,7 @@ public sealed class GatewayServices : IDisposable
     public MasterKeyAuthenticator Authenticator { get; }
     public GatewayHandler Pipeline { get; }
     /// <summary>Responses API answers kept for <c>previous_response_id</c>, scoped to the key that created them.</summary>
-    public Switchyard.Dialects.OpenAiResponses.IResponseStore ResponseStore { get; } = new Switchyard.Dialects.OpenAiResponses.InMemoryResponseStore();
+    public IResponseStore ResponseStore { get; } = new InMemoryResponseStore();
     public RoutingStage Router { get; private set; } = null!;
 
     public void Dispose() => Pool.Dispose();

@@ -16,12 +16,14 @@ namespace Switchyard.Dialects.OpenAiResponses;
 /// </summary>
 public sealed class ResponsesStoreStage(GatewayHandler inner, IResponseStore store) : DelegatingGatewayHandler(inner)
 {
-    public override async ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
+    // Other formats pass straight through, without an async frame of this stage on their hot path.
+    public override ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken) =>
+        request.Body.Format == ApiFormat.OpenAiResponses && request.Operation == Operation.Chat
+            ? SendResponsesAsync(request, cancellationToken)
+            : Inner.SendAsync(request, cancellationToken);
+
+    private async ValueTask<ChatResult> SendResponsesAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
-        if (request.Body.Format != ApiFormat.OpenAiResponses || request.Operation != Operation.Chat)
-        {
-            return await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
         var fields = OpenAiResponsesDialect.FieldsOf(request.Body);
         var owner = ResponseOwner.Of(request);
         var state = ResponsesConversation.Of(request);
