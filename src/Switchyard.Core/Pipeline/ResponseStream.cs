@@ -25,6 +25,12 @@ public abstract class ResponseStream : IAsyncDisposable
 
     public abstract IAsyncEnumerable<StreamItem> ReadAllAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether the next item is already at hand (it arrived in the same read), so a writer can send both in one flush
+    /// instead of one packet each; false when in doubt, which only costs a flush.
+    /// </summary>
+    public virtual bool HasBufferedItem => false;
+
     /// <summary>Usage seen so far (the last report wins).</summary>
     public Usage? Usage { get; protected set; }
 

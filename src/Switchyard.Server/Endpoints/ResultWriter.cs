@@ -65,6 +65,8 @@ internal static class ResultWriter
             {
                 logger.LogWarning("{RequestId} stream from {Deployment} failed: {Message}", request.RequestId, request.Target?.Label, failed.Error.Message);
             }
+            // Events that arrived together go out together; an event the upstream sent alone goes out at once.
+            if (stream.HasBufferedItem && item.Event is not (Completed or StreamFailed)) continue;
             var flush = await output.FlushAsync(context.RequestAborted);
             if (flush.IsCanceled || flush.IsCompleted) break;
         }
