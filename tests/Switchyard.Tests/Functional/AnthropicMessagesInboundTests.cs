@@ -36,6 +36,11 @@ public sealed class AnthropicMessagesInboundTests : IAsyncLifetime
                 GatewayUnderTest.Deployment(_upstream.BaseAddress, "openai-compatible", "gpt", "gpt-4o"),
                 new DeploymentOptions { Name = "gem", Provider = "gemini", Model = "gemini-2.5-flash", ApiBase = root, ApiKey = "AIzaSyUpstreamSecretKey0123456789abcdef", Source = "models[gem]" },
                 new DeploymentOptions { Name = "gem3", Provider = "gemini", Model = "gemini-3-pro-preview", ApiBase = root, ApiKey = "AIzaSyUpstreamSecretKey0123456789abcdef", Source = "models[gem3]" },
+new DeploymentOptions
+                {
+                    Name = "bedrock", Provider = "bedrock", Model = "anthropic.claude-3-haiku", ApiBase = root, Source = "models[bedrock]",
+                    Settings = new Dictionary<string, string> { ["aws_region"] = "us-east-1", ["aws_access_key_id"] = "AKIDINBOUNDTESTS", ["aws_secret_access_key"] = "inbound-secret" },
+                },
                 new DeploymentOptions { Name = "mock", Provider = "mock", Model = "mock-model", Source = "models[mock]" },
                 new DeploymentOptions
                 {
@@ -497,6 +502,31 @@ public sealed class AnthropicMessagesInboundTests : IAsyncLifetime
 
     private const string GeminiGenerate = "/v1beta/models/gemini-2.5-flash:generateContent";
     private const string GeminiStream = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
+
+    // ================================================================ (e) a Bedrock upstream (Converse, binary event stream)
+
+    [Fact]
+    public async Task BedrockAnswerAndStreamReachTheSdk()
+    {
+        _upstream.Route("/model/anthropic.claude-3-haiku/converse", FakeReply.Json(FixtureCorpus.Bytes("bedrock/converse.response.json")));
+        var message = await Sdk.Messages.Create(AnthropicSdk.Params("""{"model":"bedrock","max_tokens":256,"messages":[{"role":"user","content":"hi"}]}"""), Cancel);
+        Assert.NotEmpty(Text(message));
+        Assert.Equal("end_turn", message.RawData["stop_reason"].GetString());
+        Assert.StartsWith("AWS4-HMAC-SHA256 Credential=AKIDINBOUNDTESTS/", _upstream.LastRequest.Headers["authorization"]);
+
+        var expected = string.Concat(EventStreamFrames.Events(FixtureCorpus.Bytes("bedrock/converse-stream.eventstream.bin"))
+            .Where(e => e.Type == "contentBlockDelta" && e.Payload.GetProperty("delta").TryGetProperty("text", out _))
+            .Select(e => e.Payload.GetProperty("delta").GetProperty("text").GetString()));
+        _upstream.Route("/model/anthropic.claude-3-haiku/converse-stream",
+            FakeReply.Json(FixtureCorpus.Bytes("bedrock/converse-stream.eventstream.bin")) with { ContentType = "application/vnd.amazon.eventstream" });
+        using var response = await PostAsync("/v1/messages", """{"model":"bedrock","max_tokens":256,"stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+        var sse = await response.Content.ReadAsStringAsync();
+        var text = string.Concat(sse.Split("\n").Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement)
+            .Where(e => e.GetProperty("type").GetString() == "content_block_delta" && e.GetProperty("delta").GetProperty("type").GetString() == "text_delta")
+            .Select(e => e.GetProperty("delta").GetProperty("text").GetString()));
+        Assert.Equal(expected, text);
+        Assert.Contains("event: message_stop", sse);
+    }
 
     [Fact]
     public async Task GeminiAnswerAndFunctionCallReachTheSdk()

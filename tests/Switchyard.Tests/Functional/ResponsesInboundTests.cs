@@ -41,7 +41,12 @@ public sealed class ResponsesInboundTests : IAsyncLifetime
                 new DeploymentOptions { Name = "broken", Provider = "mock", Model = "mock-1", Source = "models[broken]", Settings = new Dictionary<string, string> { ["mock_fail_status"] = "500" } },
                 new DeploymentOptions { Name = "cut", Provider = "mock", Model = "mock-1", Source = "models[cut]", Settings = new Dictionary<string, string> { ["mock_cut_after"] = "2" } },
                 GatewayUnderTest.Deployment(_upstream.BaseAddress, "anthropic", "claude", "claude-sonnet-4-5"),
-                new DeploymentOptions { Name = "gem", Provider = "gemini", Model = "gemini-2.5-flash", ApiBase = root, ApiKey = "AIzaSyUpstreamKey", Source = "models[gem]" },
+new DeploymentOptions { Name = "gem", Provider = "gemini", Model = "gemini-2.5-flash", ApiBase = root, ApiKey = "AIzaSyUpstreamKey", Source = "models[gem]" },
+                new DeploymentOptions
+                {
+                    Name = "bedrock", Provider = "bedrock", Model = "anthropic.claude-3-haiku", ApiBase = root, Source = "models[bedrock]",
+                    Settings = new Dictionary<string, string> { ["aws_region"] = "us-east-1", ["aws_access_key_id"] = "AKIDINBOUNDTESTS", ["aws_secret_access_key"] = "inbound-secret" },
+                },
                 GatewayUnderTest.Deployment(_upstream.BaseAddress, "openai", "gpt", "gpt-4o-mini"),
                 new DeploymentOptions { Name = "azure-gpt", Provider = "azure", Model = "my-gpt-deployment", ApiBase = root + "/openai/v1", ApiKey = "azure-upstream-key-0123456789", Source = "models[azure-gpt]" },
             ],
@@ -314,6 +319,25 @@ public sealed class ResponsesInboundTests : IAsyncLifetime
     }
 
     // ---------------------------------------------------------------- gemini
+
+    [Fact]
+    public async Task Bedrock_answers_and_streams()
+    {
+        _upstream.Route("/model/anthropic.claude-3-haiku/converse", FakeReply.Json(FixtureCorpus.Bytes("bedrock/converse.response.json")));
+        _upstream.Route("/model/anthropic.claude-3-haiku/converse-stream",
+            FakeReply.Json(FixtureCorpus.Bytes("bedrock/converse-stream.eventstream.bin")) with { ContentType = "application/vnd.amazon.eventstream" });
+
+        var response = (await Sdk().CreateResponseAsync(Options("bedrock", ResponseItem.CreateUserMessageItem("hi")), Cancel)).Value;
+        Assert.NotEmpty(response.GetOutputText());
+        Assert.Equal(ResponseStatus.Completed, response.Status);
+
+        var options = Options("bedrock", ResponseItem.CreateUserMessageItem("hi"));
+        options.StreamingEnabled = true;
+        var updates = await StreamAsync(options);
+        var completed = Assert.IsType<StreamingResponseCompletedUpdate>(updates[^1]);
+        Assert.Equal(string.Concat(updates.OfType<StreamingResponseOutputTextDeltaUpdate>().Select(u => u.Delta)), completed.Response.GetOutputText());
+        Assert.NotEmpty(completed.Response.GetOutputText());
+    }
 
     [Fact]
     public async Task Gemini_answers_and_streams()
