@@ -7,8 +7,8 @@ internal static class DeploymentSettingKeys
     [
         "api_version",
         "mock_response", "mock_latency_ms", "mock_chunk_delay_ms", "mock_fail_status", "mock_fail_rate", "mock_hang", "mock_cut_after",
-        "aws_region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-        "vertex_project", "vertex_location",
+        "aws_region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_bedrock_runtime_endpoint",
+        "vertex_project", "vertex_location", "vertex_credentials",
     ];
 
     /// <summary>Settings whose values are secrets and must be masked when printed.</summary>

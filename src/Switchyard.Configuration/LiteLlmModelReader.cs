@@ -16,6 +16,8 @@ internal static class LiteLlmModelReader
         ("aws_session_token", "aws_session_token"),
         ("vertex_project", "vertex_project"),
         ("vertex_location", "vertex_location"),
+        ("vertex_credentials", "vertex_credentials"),
+        ("aws_bedrock_runtime_endpoint", "aws_bedrock_runtime_endpoint"),
         ("mock_response", "mock_response"),
         // LiteLLM accepts custom pricing on the deployment as well as in model_info.
         ("input_cost_per_token", "input_cost_per_token"),

@@ -6,7 +6,8 @@ using Switchyard.Routing;
 namespace Switchyard.Providers.Gemini;
 
 /// <summary>Where one Gemini deployment is reached and how it authenticates: the Gemini API or Vertex AI.</summary>
-internal sealed record GeminiEndpoint(string Provider, Uri GenerateUri, Uri StreamUri, bool Vertex, Action<HttpRequestMessage> Authenticate);
+/// <summary>Where a Gemini-family deployment lives and how a request to it is authenticated (an API key, a token, a service account).</summary>
+internal sealed record GeminiEndpoint(string Provider, Uri GenerateUri, Uri StreamUri, bool Vertex, Func<HttpRequestMessage, CancellationToken, ValueTask> Authenticate);
 
 /// <summary>
 /// Google's <c>generateContent</c> API, spoken by both the Gemini API (AI Studio, <c>x-goog-api-key</c>) and Vertex AI
@@ -29,7 +30,7 @@ internal sealed class GeminiProvider(DeploymentOptions options, GeminiEndpoint e
         {
             Content = new ByteArrayContent(GeminiRequestWriter.Write(request, chat, options.Model, endpoint.Vertex)) { Headers = { ContentType = JsonContentType } },
         };
-        endpoint.Authenticate(message);
+        await endpoint.Authenticate(message, cancellationToken).ConfigureAwait(false);
         foreach (var (header, value) in options.Headers) message.Headers.TryAddWithoutValidation(header, value);
 
         return await UpstreamExchange.RunAsync(name, options, deployment, CallTimers.For(request, options, cancellationToken), chat.Stream,

@@ -30,7 +30,11 @@ public sealed class GeminiProviderFactory(UpstreamClientPool pool) : IProviderFa
             new Uri($"{apiBase}/{resource}:generateContent"),
             new Uri($"{apiBase}/{resource}:streamGenerateContent?alt=sse"),
             Vertex: false,
-            message => message.Headers.TryAddWithoutValidation("x-goog-api-key", key));
+            (message, _) =>
+            {
+                message.Headers.TryAddWithoutValidation("x-goog-api-key", key);
+                return ValueTask.CompletedTask;
+            });
         var baseUri = new Uri(apiBase + "/");
         return new GeminiProvider(options with { Model = ModelName(options.Model) }, endpoint, pool.For(baseUri, options.Timeouts.Connect));
     }
@@ -44,8 +48,8 @@ public sealed class GeminiProviderFactory(UpstreamClientPool pool) : IProviderFa
 /// with <c>Authorization: Bearer {api_key}</c>, where the key is an OAuth access token (e.g. from
 /// <c>gcloud auth print-access-token</c>). The default base is the regional endpoint
 /// <c>https://{location}-aiplatform.googleapis.com</c> (<c>https://aiplatform.googleapis.com</c> for the <c>global</c> location).
-/// TODO: a service-account JSON file (<c>vertex_credentials</c>) needs a JWT-signed token exchange with refresh; until then
-/// it is refused at start-up with a clear message rather than failing on the first call.
+/// Instead of a token, <c>vertex_credentials</c> may name a service-account JSON key file (or hold its JSON): the gateway
+/// then obtains and refreshes access tokens itself.
 /// </summary>
 public sealed class VertexProviderFactory(UpstreamClientPool pool) : IProviderFactory
 {
@@ -55,13 +59,12 @@ public sealed class VertexProviderFactory(UpstreamClientPool pool) : IProviderFa
     {
         var project = Setting(options, "vertex_project");
         var location = Setting(options, "vertex_location");
-        if (string.IsNullOrEmpty(options.ApiKey))
+        var serviceAccount = Setting(options, "vertex_credentials", required: false) is { } credentials
+            ? GoogleServiceAccountTokens.From(credentials, options.Source, pool)
+            : null;
+        if (serviceAccount is null && string.IsNullOrEmpty(options.ApiKey))
         {
-            if (Setting(options, "vertex_credentials", required: false) is not null)
-            {
-                throw new ArgumentException($"{options.Source}: vertex_credentials (a service-account JSON file) is not supported yet; give an OAuth access token as api_key instead (e.g. from 'gcloud auth print-access-token').");
-            }
-            throw new ArgumentException($"{options.Source}: the vertex model '{options.Name}' needs an api_key holding an OAuth access token (e.g. from 'gcloud auth print-access-token').");
+            throw new ArgumentException($"{options.Source}: the vertex model '{options.Name}' needs vertex_credentials (a service-account JSON key file) or an api_key holding an OAuth access token (e.g. from 'gcloud auth print-access-token').");
         }
         var apiBase = (options.ApiBase ?? DefaultApiBase(location!)).TrimEnd('/');
         if (!apiBase.EndsWith("/v1", StringComparison.Ordinal) && !apiBase.EndsWith("/v1beta1", StringComparison.Ordinal)) apiBase += "/v1";
@@ -75,7 +78,11 @@ public sealed class VertexProviderFactory(UpstreamClientPool pool) : IProviderFa
             new Uri($"{apiBase}/{resource}:generateContent"),
             new Uri($"{apiBase}/{resource}:streamGenerateContent?alt=sse"),
             Vertex: true,
-            message => message.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token));
+            async (message, cancellationToken) =>
+            {
+                var bearer = serviceAccount is null ? token : await serviceAccount.GetAsync(cancellationToken).ConfigureAwait(false);
+                message.Headers.TryAddWithoutValidation("Authorization", "Bearer " + bearer);
+            });
         var baseUri = new Uri(apiBase + "/");
         return new GeminiProvider(options with { Model = GeminiProviderFactory.ModelName(options.Model) }, endpoint, pool.For(baseUri, options.Timeouts.Connect));
     }

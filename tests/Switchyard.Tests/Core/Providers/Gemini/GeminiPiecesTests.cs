@@ -117,13 +117,23 @@ public sealed class GeminiPiecesTests
     }
 
     [Fact]
-    public void VertexServiceAccountFileIsRefusedClearlyForNow()
+    public void UnreadableVertexServiceAccountFileIsAStartupErrorNamingTheEntry()
     {
         using var pool = new UpstreamClientPool();
-        var settings = new Dictionary<string, string> { ["vertex_project"] = "p", ["vertex_location"] = "us-central1", ["vertex_credentials"] = "/secrets/sa.json" };
-        var failure = Assert.Throws<ArgumentException>(() => new VertexProviderFactory(pool).Create(Options with { Provider = "vertex", ApiKey = null, Settings = settings }));
+        var settings = new Dictionary<string, string> { ["vertex_project"] = "p", ["vertex_location"] = "us-central1", ["vertex_credentials"] = "/no/such/dir/sa.json" };
+        var failure = Assert.Throws<ArgumentException>(() => new VertexProviderFactory(pool).Create(Options with { Provider = "vertex", ApiKey = null, Settings = settings, Source = "models[3]" }));
         Assert.Contains("vertex_credentials", failure.Message);
-        Assert.Contains("not supported yet", failure.Message);
+        Assert.StartsWith("models[3]", failure.Message);
+    }
+
+    [Fact]
+    public void VertexServiceAccountWithoutAPrivateKeyIsRefusedWithoutEchoingIt()
+    {
+        using var pool = new UpstreamClientPool();
+        var settings = new Dictionary<string, string> { ["vertex_project"] = "p", ["vertex_location"] = "us-central1", ["vertex_credentials"] = """{"client_email":"a@b","private_key":"not a pem secret-material"}""" };
+        var failure = Assert.Throws<ArgumentException>(() => new VertexProviderFactory(pool).Create(Options with { Provider = "vertex", ApiKey = null, Settings = settings }));
+        Assert.Contains("not a usable service-account key", failure.Message);
+        Assert.DoesNotContain("secret-material", failure.Message);
     }
 
     [Theory]
