@@ -9,7 +9,9 @@ namespace Switchyard.Providers;
 /// </summary>
 public static class UpstreamHttp
 {
-    public static async Task<HttpResponseMessage> SendAsync(HttpMessageInvoker client, HttpRequestMessage message, CallTimers timers, string provider, DeploymentOptions options)
+    /// <param name="mapError">A provider's own reading of an error answer (status, body, headers); the shared mapping by default.</param>
+    public static async Task<HttpResponseMessage> SendAsync(HttpMessageInvoker client, HttpRequestMessage message, CallTimers timers, string provider, DeploymentOptions options,
+        Func<int, byte[], System.Net.Http.Headers.HttpResponseHeaders, GatewayError>? mapError = null)
     {
         HttpResponseMessage? response = null;
         try
@@ -17,7 +19,8 @@ public static class UpstreamHttp
             response = await client.SendAsync(message, timers.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode) return response;
             var body = await ReadBodyAsync(response, timers.Token).ConfigureAwait(false);
-            throw new GatewayException(UpstreamErrors.FromResponse((int)response.StatusCode, body, response.Headers, provider, options.ApiKey, options.ApiBase));
+            throw new GatewayException(mapError?.Invoke((int)response.StatusCode, body, response.Headers)
+                ?? UpstreamErrors.FromResponse((int)response.StatusCode, body, response.Headers, provider, options.ApiKey, options.ApiBase));
         }
         catch (Exception ex) when (Map(ex, timers, provider, options) is { } error)
         {
@@ -52,13 +55,22 @@ public static class UpstreamHttp
         _ => null,
     };
 
-    private static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The most of an error body that is read: enough for any provider's message, not a 10 MB page.</summary>
+    public const int MaxErrorBodyBytes = 64 * 1024;
+
+    /// <summary>Reads at most <see cref="MaxErrorBodyBytes"/> of an error body; the connection is dropped with the rest.</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[MaxErrorBodyBytes];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0) length += read;
+            return buffer[..length];
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             return [];
         }

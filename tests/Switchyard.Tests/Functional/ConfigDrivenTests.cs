@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -141,5 +142,46 @@ public sealed class ConfigDrivenTests : IAsyncLifetime
 
         Assert.Equal(expected, (int)response.StatusCode);
         Assert.Contains("boom", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task AnHtmlPageWithStatus200IsA502NotAnAnswer()
+    {
+        _upstream.Route("/v1/chat/completions", FakeReply.Json("<html><body>Welcome to our CDN</body></html>"u8.ToArray()) with { ContentType = "text/html" });
+        await using var gateway = await GatewayUnderTest.StartAsync(Load($"""
+            models:
+              - name: cdn
+                provider: openai-compatible
+                model: m
+                api_base: {_upstream.BaseAddress}v1
+            """));
+
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"cdn","messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("upstream_invalid_response", text);
+        Assert.DoesNotContain("<html>", text);
+    }
+
+    [Fact]
+    public async Task AHugeErrorBodyIsCappedAndNotReflected()
+    {
+        var page = Encoding.UTF8.GetBytes("<html>" + new string('x', 10 * 1024 * 1024) + "</html>");
+        _upstream.Route("/v1/chat/completions", FakeReply.Json(page, 502) with { ContentType = "text/html" });
+        await using var gateway = await GatewayUnderTest.StartAsync(Load($"""
+            models:
+              - name: cdn
+                provider: openai-compatible
+                model: m
+                api_base: {_upstream.BaseAddress}v1
+            """));
+
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"cdn","messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.True((await response.Content.ReadAsByteArrayAsync()).Length < 4096);
+        using var health = await gateway.Client.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 }

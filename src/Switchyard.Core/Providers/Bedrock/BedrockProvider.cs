@@ -65,36 +65,10 @@ internal sealed class BedrockProvider(DeploymentOptions options, BedrockEndpoint
             message.Method.Method, uri.AbsolutePath, uri.Query, signed, AwsSigV4.PayloadHash(body), credentials, region, SigningService, amzDate));
     }
 
-    /// <summary>Sends under the call's timers; an error status becomes Bedrock's mapped error (from <c>x-amzn-ErrorType</c>).</summary>
-    private async Task<HttpResponseMessage> SendCheckedAsync(HttpRequestMessage message, CallTimers timers)
-    {
-        HttpResponseMessage? response = null;
-        try
-        {
-            response = await client.SendAsync(message, timers.Token).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode) return response;
-            byte[] body;
-            try
-            {
-                body = await response.Content.ReadAsByteArrayAsync(timers.Token).ConfigureAwait(false);
-            }
-            catch (HttpRequestException)
-            {
-                body = [];
-            }
-            throw new GatewayException(BedrockErrors.FromResponse((int)response.StatusCode, body, response.Headers, endpoint.Secrets));
-        }
-        catch (Exception ex) when (UpstreamHttp.Map(ex, timers, Provider, options) is { } error)
-        {
-            response?.Dispose();
-            throw new GatewayException(error, ex);
-        }
-        catch
-        {
-            response?.Dispose();
-            throw;
-        }
-    }
+    /// <summary>Errors are read with <see cref="BedrockErrors"/>: their kind is in the <c>x-amzn-ErrorType</c> header.</summary>
+    private Task<HttpResponseMessage> SendCheckedAsync(HttpRequestMessage message, CallTimers timers) =>
+        UpstreamHttp.SendAsync(client, message, timers, Provider, options,
+            (status, body, headers) => BedrockErrors.FromResponse(status, body, headers, endpoint.Secrets));
 }
 
 /// <summary>Where and as whom one deployment calls Bedrock: the runtime base URL, the signing region and the credentials.</summary>

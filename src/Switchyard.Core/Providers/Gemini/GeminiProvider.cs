@@ -40,37 +40,8 @@ internal sealed class GeminiProvider(DeploymentOptions options, GeminiEndpoint e
             stream => stream.ReadFirstEventAsync()).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// As <see cref="UpstreamHttp.SendAsync"/>, but an error status is read with <see cref="GeminiErrors"/>, which needs the
-    /// body's <c>details</c> (the retry delay, the API-key reason) that the shared mapping does not look at.
-    /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CallTimers timers)
-    {
-        HttpResponseMessage? response = null;
-        try
-        {
-            response = await client.SendAsync(message, timers.Token).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode) return response;
-            byte[] body;
-            try
-            {
-                body = await response.Content.ReadAsByteArrayAsync(timers.Token).ConfigureAwait(false);
-            }
-            catch (HttpRequestException)
-            {
-                body = [];
-            }
-            throw new GatewayException(GeminiErrors.FromResponse((int)response.StatusCode, body, response.Headers, endpoint.Provider, options));
-        }
-        catch (Exception ex) when (UpstreamHttp.Map(ex, timers, endpoint.Provider, options) is { } error)
-        {
-            response?.Dispose();
-            throw new GatewayException(error, ex);
-        }
-        catch
-        {
-            response?.Dispose();
-            throw;
-        }
-    }
+    /// <summary>Errors are read with <see cref="GeminiErrors"/>, which needs the body's <c>details</c> (retry delay, API-key reason).</summary>
+    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CallTimers timers) =>
+        UpstreamHttp.SendAsync(client, message, timers, endpoint.Provider, options,
+            (status, body, headers) => GeminiErrors.FromResponse(status, body, headers, endpoint.Provider, options));
 }

@@ -67,12 +67,18 @@ internal sealed class OpenAiCompatibleProvider : IProvider
                     var answer = ReadAnswer(body);
                     return new ChatResult { Deployment = deployment, Format = ApiFormat.Canonical, Response = answer, Usage = answer.Usage, UpstreamTime = Stopwatch.GetElapsedTime(started) };
                 }
+                // One pass proves the body is JSON (an HTML page from a CDN is not an answer) and picks out the usage.
+                var facts = OpenAiChunkFacts.Read(body);
+                if (!facts.Valid)
+                {
+                    throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{_preset.Name} answered HTTP 200 with a body that is not JSON.") { Code = "upstream_invalid_response" });
+                }
                 return new ChatResult
                 {
                     Deployment = deployment,
                     Format = ApiFormat.OpenAiChat,
                     Body = body,
-                    Usage = OpenAiUsage.Find(body, out _),
+                    Usage = facts.Usage,
                     UpstreamTime = Stopwatch.GetElapsedTime(started),
                 };
             }
