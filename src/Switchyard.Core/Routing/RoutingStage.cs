@@ -48,6 +48,13 @@ public sealed class RoutingStage : DelegatingGatewayHandler
                     if (i == 0) throw new GatewayException(UnknownModel(step.Model));
                     continue; // an unknown fallback is skipped; config validation names it at start-up
                 }
+                // A prompt the token count already shows too long for every deployment of the group goes straight to the
+                // context-window fallbacks: no call is spent on a certain 400.
+                if (_settings.ContextWindowFallbacks.ContainsKey(step.Model) && TooLongForGroup(request, group))
+                {
+                    Redirect(chain, i, _settings.ContextWindowFallbacks);
+                    continue;
+                }
                 try
                 {
                     return await SendToGroupAsync(request, group, step, cancellationToken).ConfigureAwait(false);
@@ -223,6 +230,24 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         var jittered = TimeSpan.FromMilliseconds(_random.NextDouble() * ceiling);
         if (error.RetryAfter is { } hint && !anotherAvailable) return hint > _settings.MaxRetryAfter ? _settings.MaxRetryAfter : (hint > jittered ? hint : jittered);
         return jittered;
+    }
+
+    /// <summary>
+    /// Whether the prompt exceeds <c>max_input_tokens</c> (from the model entry or LiteLLM's <c>model_info</c>) of every
+    /// deployment of the group. Unknown limits never count as exceeded. A body no longer than the smallest limit in bytes
+    /// cannot exceed it (a token is at least a byte), so only long prompts are counted.
+    /// </summary>
+    private static bool TooLongForGroup(GatewayRequest request, IReadOnlyList<Deployment> group)
+    {
+        double largest = 0, smallest = double.MaxValue;
+        foreach (var deployment in group)
+        {
+            if (deployment.Options.Number("max_input_tokens") is not { } limit) return false;
+            largest = Math.Max(largest, limit);
+            smallest = Math.Min(smallest, limit);
+        }
+        if (request.Body.Raw.Length <= smallest) return false;
+        return Tokens.PromptTokens.Count(request.Body.Canonical, group[0]).Tokens > largest;
     }
 
     /// <summary>Replaces the rest of the chain with the special fallbacks of the model that failed; false when it has none.</summary>

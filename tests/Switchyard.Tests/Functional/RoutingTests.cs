@@ -219,6 +219,31 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APromptCountedTooLongGoesToTheLargerModelWithoutACall()
+    {
+        _upstream.Route(Chat("a"), Ok);
+        _upstream.Route(Chat("big"), Ok);
+        await using var gateway = await Gateway(new RouterOptions
+        {
+            ContextWindowFallbacks = new Dictionary<string, IReadOnlyList<string>> { ["small"] = ["large"] },
+        }, On("a", "small") with { Settings = new Dictionary<string, string> { ["max_input_tokens"] = "200" } }, On("big", "large"));
+
+        using (var shortPrompt = await Ask(gateway, "small"))
+        {
+            Assert.Equal("openai-compatible/a", shortPrompt.Headers.GetValues("x-switchyard-deployment").Single());
+        }
+        var words = string.Join(' ', Enumerable.Range(0, 400).Select(i => $"word{i}"));
+        using (var longPrompt = await gateway.PostJsonAsync("/v1/chat/completions", $$"""{"model":"small","messages":[{"role":"user","content":"{{words}}"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, longPrompt.StatusCode);
+            Assert.Equal("openai-compatible/big", longPrompt.Headers.GetValues("x-switchyard-deployment").Single());
+        }
+
+        Assert.Equal(1, _upstream.CountOf(Chat("a"))); // only the short prompt went to the small model
+        Assert.Equal(1, _upstream.CountOf(Chat("big")));
+    }
+
+    [Fact]
     public async Task ContextWindowErrorWithoutItsFallbackIsAClean400AfterOneAttempt()
     {
         _upstream.Route(Chat("a"), Status(400, "context_length_exceeded"));
