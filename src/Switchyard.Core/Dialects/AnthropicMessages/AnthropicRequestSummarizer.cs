@@ -40,57 +40,14 @@ internal static class AnthropicRequestSummarizer
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
-        bool stream = false, sawMessages = false, sawMaxTokens = false, dropParams = false;
-        List<string>? fallbacks = null;
-        int? retries = null;
-        double? timeout = null, streamTimeout = null;
-        List<(int Start, int Length)>? gatewayFields = null;
-        var pendingFirstRemoval = -1;
-        var first = true;
+        bool stream = false, sawMessages = false, sawMaxTokens = false;
+        var gateway = new GatewayFieldCollector();
         while (true)
         {
             var previousEnd = (int)reader.BytesConsumed;
             reader.ReadOrThrow();
-            var gatewayOnly = reader.TokenType == JsonTokenType.PropertyName && GatewayFields.IsGatewayOnly(ref reader);
-            if (pendingFirstRemoval >= 0 && !gatewayOnly)
-            {
-                // Removed leading members take the separator after them: the next kept member then starts the object.
-                (gatewayFields ??= []).Add((pendingFirstRemoval, (int)reader.TokenStartIndex - pendingFirstRemoval));
-                pendingFirstRemoval = -1;
-            }
+            if (gateway.TryConsume(ref reader, previousEnd)) continue;
             if (reader.TokenType == JsonTokenType.EndObject) break;
-            if (gatewayOnly)
-            {
-                // LiteLLM's request fields for the gateway itself (fallbacks, num_retries, timeout, ...): read, then cut out
-                // of a relayed body, since Anthropic rejects unknown fields.
-                var memberStart = (int)reader.TokenStartIndex;
-                var field = reader.GetString();
-                reader.ReadOrThrow();
-                switch (field)
-                {
-                    case "drop_params":
-                        dropParams = reader.TokenType == JsonTokenType.True;
-                        break;
-                    case "fallbacks" or "models":
-                        (fallbacks ??= []).AddRange(ReadModelList(ref reader, field));
-                        break;
-                    case "num_retries":
-                        retries = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n >= 0 ? n
-                            : throw Invalid("num_retries: Input should be a non-negative integer", field, "invalid_type");
-                        break;
-                    case "timeout" or "stream_timeout":
-                        var seconds = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var d) && d > 0 ? d
-                            : throw Invalid($"{field}: Input should be a positive number of seconds", field, "invalid_type");
-                        if (field == "timeout") timeout = seconds;
-                        else streamTimeout = seconds;
-                        break;
-                }
-                reader.Skip();
-                if (first) { if (pendingFirstRemoval < 0) pendingFirstRemoval = memberStart; }
-                else (gatewayFields ??= []).Add((previousEnd, (int)reader.BytesConsumed - previousEnd));
-                continue;
-            }
-            first = false;
             if (reader.ValueTextEquals("model"u8))
             {
                 reader.ReadOrThrow();
@@ -155,42 +112,13 @@ internal static class AnthropicRequestSummarizer
             // Anthropic streams always carry usage (message_start and message_delta).
             IncludeUsage = stream,
             BodyEnd = bodyEnd,
-            DropParams = dropParams,
-            Fallbacks = fallbacks,
-            Retries = retries,
-            TimeoutSeconds = timeout,
-            StreamTimeoutSeconds = streamTimeout,
-            GatewayFieldRanges = gatewayFields,
+            DropParams = gateway.DropParams,
+            Fallbacks = gateway.Fallbacks,
+            Retries = gateway.Retries,
+            TimeoutSeconds = gateway.TimeoutSeconds,
+            StreamTimeoutSeconds = gateway.StreamTimeoutSeconds,
+            GatewayFieldRanges = gateway.Ranges,
         };
-    }
-
-    /// <summary>A list of model names; LiteLLM also accepts objects with a "model" member.</summary>
-    private static List<string> ReadModelList(ref Utf8JsonReader reader, string field)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray) throw Invalid($"{field}: Input should be a list of model names", field, "invalid_type");
-        var names = new List<string>();
-        while (true)
-        {
-            reader.ReadOrThrow();
-            if (reader.TokenType == JsonTokenType.EndArray) return names;
-            if (reader.TokenType == JsonTokenType.String)
-            {
-                names.Add(reader.GetString()!);
-                continue;
-            }
-            if (reader.TokenType != JsonTokenType.StartObject) throw Invalid($"{field}: Input should be a list of model names", field, "invalid_type");
-            var depth = reader.CurrentDepth;
-            while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("model"u8))
-                {
-                    reader.ReadOrThrow();
-                    if (reader.TokenType == JsonTokenType.String) names.Add(reader.GetString()!);
-                    else reader.Skip();
-                }
-                else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
-            }
-        }
     }
 
     private static GatewayException Invalid(string message, string? param, string code) =>

@@ -48,65 +48,13 @@ internal static class ResponsesRequestSummarizer
         string? model = null, previous = null;
         int modelStart = 0, modelLength = 0;
         bool stream = false, store = true, sawInput = false, hasInstructions = false;
-        List<string>? fallbacks = null;
-        int? retries = null;
-        double? timeout = null, streamTimeout = null;
-        var dropParams = false;
-        List<(int Start, int Length)>? gatewayFields = null;
-        var pendingFirstRemoval = -1;
-        var first = true;
+        var gateway = new GatewayFieldCollector();
         while (true)
         {
             var previousEnd = (int)reader.BytesConsumed;
             reader.ReadOrThrow();
-            var gatewayOnly = reader.TokenType == JsonTokenType.PropertyName && GatewayFields.IsGatewayOnly(ref reader);
-            if (pendingFirstRemoval >= 0 && !gatewayOnly)
-            {
-                // Removed leading members take the separator after them: the next kept member then starts the object.
-                (gatewayFields ??= []).Add((pendingFirstRemoval, (int)reader.TokenStartIndex - pendingFirstRemoval));
-                pendingFirstRemoval = -1;
-            }
+            if (gateway.TryConsume(ref reader, previousEnd)) continue;
             if (reader.TokenType == JsonTokenType.EndObject) break;
-            if (gatewayOnly)
-            {
-                // LiteLLM's and OpenRouter's request extras, for the gateway alone (as on chat completions).
-                var memberStart = (int)reader.TokenStartIndex;
-                var field = reader.GetString()!;
-                reader.ReadOrThrow();
-                switch (field)
-                {
-                    case "drop_params":
-                        dropParams = reader.TokenType == JsonTokenType.True;
-                        break;
-                    case "fallbacks" or "models":
-                        if (reader.TokenType != JsonTokenType.StartArray) throw Invalid($"'{field}' must be an array of model names.", field, "invalid_type");
-                        fallbacks ??= [];
-                        while (true)
-                        {
-                            reader.ReadOrThrow();
-                            if (reader.TokenType == JsonTokenType.EndArray) break;
-                            if (reader.TokenType != JsonTokenType.String) throw Invalid($"'{field}' must be an array of model names.", field, "invalid_type");
-                            fallbacks.Add(reader.GetString()!);
-                        }
-                        break;
-                    case "num_retries":
-                        retries = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n >= 0 ? n
-                            : throw Invalid("'num_retries' must be a non-negative integer.", field, "invalid_type");
-                        break;
-                    case "timeout" or "stream_timeout":
-                        var seconds = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var d) && d > 0 ? d
-                            : throw Invalid($"'{field}' must be a positive number of seconds.", field, "invalid_type");
-                        if (field == "timeout") timeout = seconds;
-                        else streamTimeout = seconds;
-                        break;
-                }
-                reader.Skip();
-                // A later member takes the separator before it.
-                if (first) { if (pendingFirstRemoval < 0) pendingFirstRemoval = memberStart; }
-                else (gatewayFields ??= []).Add((previousEnd, (int)reader.BytesConsumed - previousEnd));
-                continue;
-            }
-            first = false;
             if (reader.ValueTextEquals("model"u8))
             {
                 reader.ReadOrThrow();
@@ -196,12 +144,12 @@ internal static class ResponsesRequestSummarizer
             // Responses streams always end with the full response and its usage.
             IncludeUsage = stream,
             BodyEnd = bodyEnd,
-            Fallbacks = fallbacks,
-            Retries = retries,
-            TimeoutSeconds = timeout,
-            StreamTimeoutSeconds = streamTimeout,
-            DropParams = dropParams,
-            GatewayFieldRanges = gatewayFields,
+            Fallbacks = gateway.Fallbacks,
+            Retries = gateway.Retries,
+            TimeoutSeconds = gateway.TimeoutSeconds,
+            StreamTimeoutSeconds = gateway.StreamTimeoutSeconds,
+            DropParams = gateway.DropParams,
+            GatewayFieldRanges = gateway.Ranges,
         };
         return (summary, new ResponsesFields(previous, store, hasInstructions));
     }
