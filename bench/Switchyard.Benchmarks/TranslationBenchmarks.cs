@@ -51,6 +51,9 @@ public class TranslationBenchmarks
         return AnthropicRequestWriter.Write(request, "claude-sonnet-4-5", static (_, _) => true).Body.Length;
     }
 
+    [Benchmark(Description = "of which: decode the OpenAI request to the canonical model")]
+    public int DecodeOnly() => OpenAiChatDialect.Instance.Decode(Request).Messages.Count;
+
     [Benchmark(Description = "Anthropic SSE stream (45 events) -> OpenAI chunks", OperationsPerInvoke = 45)]
     public int AnthropicStreamToOpenAi()
     {

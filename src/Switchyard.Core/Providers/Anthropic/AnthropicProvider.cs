@@ -29,7 +29,7 @@ internal sealed class AnthropicProvider(DeploymentOptions options, Uri messagesU
         var relay = request.Body.Format == ApiFormat.AnthropicMessages;
         var chat = relay ? null : request.Body.Canonical;
         var stream = relay ? request.Body.Summary.Stream : chat!.Stream;
-        byte[] body;
+        ReadOnlyMemory<byte> body;
         var betas = new List<string>();
         if (relay)
         {
@@ -44,7 +44,7 @@ internal sealed class AnthropicProvider(DeploymentOptions options, Uri messagesU
         }
         using var message = new HttpRequestMessage(HttpMethod.Post, messagesUri)
         {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = JsonContentType } },
+            Content = new ReadOnlyMemoryContent(body) { Headers = { ContentType = JsonContentType } },
         };
         AddHeaders(message, betas, relay ? request.Header("anthropic-version") : null);
 

@@ -7,7 +7,7 @@ using Switchyard.Protocol;
 namespace Switchyard.Providers.Anthropic;
 
 /// <summary>The Messages API body and the beta features it needs (sent as <c>anthropic-beta</c>).</summary>
-internal sealed record AnthropicRequest(byte[] Body, IReadOnlyList<string> Betas);
+internal sealed record AnthropicRequest(ReadOnlyMemory<byte> Body, IReadOnlyList<string> Betas);
 
 /// <summary>
 /// Encodes a canonical request as an Anthropic Messages API body: system and developer messages go to the top-level
@@ -33,7 +33,8 @@ internal static class AnthropicRequestWriter
     {
         CheckUnsupported(request, drop);
         var betas = new List<string>();
-        var buffer = new ArrayBufferWriter<byte>(2048);
+        // Sized for a typical request so that it is written without regrowing, and handed on without a copy.
+        var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
             writer.WriteStartObject();
@@ -79,7 +80,7 @@ internal static class AnthropicRequestWriter
             request.Extensions?.WriteTo(writer, ApiFormat.AnthropicMessages, name => name is "thinking" or "top_k" or "output_format" or "metadata");
             writer.WriteEndObject();
         }
-        return new AnthropicRequest(buffer.WrittenSpan.ToArray(), betas.Distinct(StringComparer.Ordinal).ToList());
+        return new AnthropicRequest(buffer.WrittenMemory, betas.Count == 0 ? [] : betas.Distinct(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>OpenAI parameters with no Anthropic equivalent: a 400 naming them unless drop_params.</summary>
