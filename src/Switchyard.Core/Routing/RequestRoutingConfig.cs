@@ -1,11 +1,13 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Switchyard.Protocol;
 
 namespace Switchyard.Routing;
 
 /// <summary>
 /// A per-request routing config in Portkey's schema (header <c>x-switchyard-config</c>): <c>strategy.mode</c> single,
-/// fallback or loadbalance over nested <c>targets</c> with <c>weight</c>, <c>strategy.on_status_codes</c>, <c>retry</c>
+/// fallback, loadbalance or conditional (<see cref="ConditionQuery"/> over <c>metadata.*</c> and <c>params.*</c>, then a
+/// target by <c>name</c>) over nested <c>targets</c> with <c>weight</c>, <c>strategy.on_status_codes</c>, <c>retry</c>
 /// (<c>attempts</c>, <c>on_status_codes</c>) and <c>request_timeout</c> in milliseconds. A target names a configured model
 /// (<c>override_params.model</c> or <c>model</c>); it can never carry a URL or a credential.
 /// </summary>
@@ -14,7 +16,8 @@ public static class RequestRoutingConfig
     private static readonly string[] Forbidden = ["api_key", "virtual_key", "provider", "custom_host", "base_url", "api_base", "url", "headers", "forward_headers"];
 
     /// <summary>Turns the config into the ordered steps to try, resolving weighted choices now.</summary>
-    public static (IReadOnlyList<RouteStep> Steps, TimeSpan? Timeout) Plan(string json, Random random)
+    /// <param name="lookup">Resolves <c>metadata.*</c> and <c>params.*</c> fields for <c>conditional</c> mode.</param>
+    public static (IReadOnlyList<RouteStep> Steps, TimeSpan? Timeout) Plan(string json, Random random, Func<string, JsonElement?>? lookup = null)
     {
         try
         {
@@ -22,7 +25,7 @@ public static class RequestRoutingConfig
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Invalid("must be a JSON object");
             var steps = new List<RouteStep>();
-            Flatten(root, random, steps, inheritedRetry: null, "config");
+            Flatten(root, random, lookup ?? (_ => null), steps, inheritedRetry: null, "config");
             if (steps.Count == 0) throw Invalid("names no model: give targets with override_params.model (or model)");
             TimeSpan? timeout = root.TryGetProperty("request_timeout", out var t) && t.ValueKind == JsonValueKind.Number && t.GetDouble() > 0
                 ? TimeSpan.FromMilliseconds(t.GetDouble())
@@ -35,7 +38,7 @@ public static class RequestRoutingConfig
         }
     }
 
-    private static void Flatten(JsonElement node, Random random, List<RouteStep> steps, (int Attempts, IReadOnlySet<int>? On)? inheritedRetry, string path)
+    private static void Flatten(JsonElement node, Random random, Func<string, JsonElement?> lookup, List<RouteStep> steps, (int Attempts, IReadOnlySet<int>? On)? inheritedRetry, string path)
     {
         foreach (var key in Forbidden)
         {
@@ -61,13 +64,13 @@ public static class RequestRoutingConfig
         switch (mode)
         {
             case "single":
-                Flatten(children[0], random, steps, retry, $"{path}.targets[0]");
+                Flatten(children[0], random, lookup, steps, retry, $"{path}.targets[0]");
                 break;
             case "fallback":
                 for (var i = 0; i < children.Count; i++)
                 {
                     var before = steps.Count;
-                    Flatten(children[i], random, steps, retry, $"{path}.targets[{i}]");
+                    Flatten(children[i], random, lookup, steps, retry, $"{path}.targets[{i}]");
                     if (fallbackOn is not null)
                     {
                         for (var j = before; j < steps.Count; j++) steps[j] = steps[j] with { FallbackOn = steps[j].FallbackOn ?? fallbackOn };
@@ -76,13 +79,44 @@ public static class RequestRoutingConfig
                 break;
             case "loadbalance":
                 var index = PickWeighted(children, random);
-                Flatten(children[index], random, steps, retry, $"{path}.targets[{index}]");
+                Flatten(children[index], random, lookup, steps, retry, $"{path}.targets[{index}]");
                 break;
             case "conditional":
-                throw Invalid("uses strategy.mode 'conditional', which this gateway does not support yet");
+                var chosen = Conditional(strategy, children, lookup, path);
+                Flatten(children[chosen], random, lookup, steps, retry, $"{path}.targets[{chosen}]");
+                break;
             default:
-                throw Invalid($"has an unknown strategy.mode '{mode}' (single, fallback or loadbalance)");
+                throw Invalid($"has an unknown strategy.mode '{mode}' (single, fallback, loadbalance or conditional)");
         }
+    }
+
+    /// <summary>The target named by the first condition whose query matches, else by <c>default</c>.</summary>
+    private static int Conditional(JsonElement strategy, List<JsonElement> targets, Func<string, JsonElement?> lookup, string path)
+    {
+        string? name = null;
+        try
+        {
+            if (strategy.TryGetProperty("conditions", out var conditions) && conditions.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var condition in conditions.EnumerateArray())
+                {
+                    if (!condition.TryGetProperty("query", out var query) || !condition.TryGetProperty("then", out var then)) throw new FormatException("each condition needs a query and a then");
+                    if (ConditionQuery.Matches(query, lookup))
+                    {
+                        name = then.GetString();
+                        break;
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or RegexParseException)
+        {
+            throw Invalid($"has a conditional strategy at {path} that cannot be evaluated: {ex.Message}");
+        }
+        name ??= strategy.TryGetProperty("default", out var fallback) ? fallback.GetString() : null;
+        if (name is null) throw Invalid($"has a conditional strategy at {path} where no condition matched and no default is given");
+        var index = targets.FindIndex(t => t.TryGetProperty("name", out var n) && n.GetString() == name);
+        return index >= 0 ? index : throw Invalid($"has a conditional strategy at {path} naming the target '{name}', which no target has as its name");
     }
 
     private static string? Model(JsonElement node)

@@ -99,7 +99,8 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         List<RouteStep> chain;
         if ((request.Header(ConfigHeader) ?? request.Header("x-portkey-config")) is { Length: > 0 } config)
         {
-            var (steps, timeout) = RequestRoutingConfig.Plan(config, _random);
+            using var fields = new RequestFields(request);
+            var (steps, timeout) = RequestRoutingConfig.Plan(config, _random, fields.Lookup);
             chain = [.. steps];
             total = timeout ?? total;
         }

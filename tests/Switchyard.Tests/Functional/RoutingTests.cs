@@ -423,6 +423,8 @@ public sealed class RoutingTests : IAsyncLifetime
     [InlineData("""{"targets":[{"model":"first","custom_host":"http://127.0.0.1:1/v1"}]}""")]
     [InlineData("""{"targets":[{"provider":"openai","api_key":"sk-evil","override_params":{"model":"gpt-4o"}}]}""")]
     [InlineData("""{"strategy":{"mode":"conditional"},"targets":[{"model":"first"}]}""")]
+    [InlineData("""{"strategy":{"mode":"conditional","conditions":[{"query":{"metadata.x":{"$near":1}},"then":"a"}]},"targets":[{"name":"a","model":"first"}]}""")]
+    [InlineData("""{"strategy":{"mode":"conditional","default":"nobody"},"targets":[{"name":"a","model":"first"}]}""")]
     [InlineData("""{"targets":[{"override_params":{"model":"first","temperature":2}}]}""")]
     [InlineData("not json")]
     public async Task PerRequestConfigCannotCarryUrlsOrKeysAndBadOnesAre400(string config)
@@ -435,6 +437,44 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("invalid_routing_config", await response.Content.ReadAsStringAsync());
         Assert.Empty(_upstream.Received);
+    }
+
+    private const string PlanByTier = """
+        {"strategy":{"mode":"conditional","conditions":[
+            {"query":{"metadata.tier":{"$eq":"paid"}},"then":"premium"},
+            {"query":{"$or":[{"params.max_tokens":{"$gt":1000}},{"metadata.team":{"$in":["research","ml"]}}]},"then":"long"}],
+          "default":"basic"},
+         "targets":[{"name":"premium","override_params":{"model":"first"}},{"name":"long","override_params":{"model":"second"}},{"name":"basic","override_params":{"model":"third"}}]}
+        """;
+
+    public static TheoryData<string, string?, string> ConditionalCases() => new()
+    {
+        { ""","metadata":{"tier":"paid"}""", null, "a" },
+        { ""","max_tokens":4000""", null, "b" },
+        { "", """{"team":"ml"}""", "b" },
+        { ""","metadata":{"tier":"free"},"max_tokens":10""", null, "c" },
+        { ""","metadata":{"tier":"free"}""", """{"tier":"paid"}""", "a" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConditionalCases))]
+    public async Task ConditionalConfigRoutesOnMetadataAndParams(string bodyExtras, string? metadataHeader, string expectedPath)
+    {
+        _upstream.Route(Chat("a"), Ok);
+        _upstream.Route(Chat("b"), Ok);
+        _upstream.Route(Chat("c"), Ok);
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "first"), On("b", "second"), On("c", "third"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"any"{{bodyExtras}},"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-switchyard-config", PlanByTier.ReplaceLineEndings(""));
+        if (metadataHeader is not null) request.Headers.Add("x-switchyard-metadata", metadataHeader);
+
+        using var response = await gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"openai-compatible/{expectedPath}", response.Headers.GetValues("x-switchyard-deployment").Single());
     }
 
     [Fact]
