@@ -15,6 +15,8 @@ internal sealed class ConfigDraft
     public Dictionary<string, (IReadOnlyList<string> Targets, string Path)> ContextWindowFallbacks { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, (IReadOnlyList<string> Targets, string Path)> ContentPolicyFallbacks { get; } = new(StringComparer.Ordinal);
     public int? AllowedFails { get; set; }
+    public Dictionary<string, double> HedgeAfterSeconds { get; } = new(StringComparer.Ordinal);
+    public bool? TryLeastRecentlyFailed { get; set; }
     public double? CooldownSeconds { get; set; }
     public double? TotalTimeoutSeconds { get; set; }
     public double? FirstByteTimeoutSeconds { get; set; }

@@ -87,6 +87,13 @@ public static class ConfigPrinter
         AddFallbacks(node, "content_policy_fallbacks", router.ContentPolicyFallbacks);
         node.Add("allowed_fails", router.AllowedFails.ToString(CultureInfo.InvariantCulture));
         node.Add("cooldown_time", router.CooldownTime.TotalSeconds.ToString(CultureInfo.InvariantCulture));
+        if (router.HedgeAfter.Count > 0)
+        {
+            var hedging = new YamlMappingNode();
+            foreach (var (name, delay) in router.HedgeAfter.OrderBy(h => h.Key, StringComparer.Ordinal)) hedging.Add(name, delay.TotalSeconds.ToString(CultureInfo.InvariantCulture));
+            node.Add("hedge_after", hedging);
+        }
+        if (router.TryLeastRecentlyFailed) node.Add("try_least_recently_failed", "true");
         AddTimeouts(node, router.Timeouts);
         node.Add("drop_params", router.DropParams ? "true" : "false");
         return node;

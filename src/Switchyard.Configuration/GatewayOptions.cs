@@ -27,6 +27,10 @@ public sealed record RouterOptions
     public IReadOnlyDictionary<string, IReadOnlyList<string>> ContentPolicyFallbacks { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     /// <summary>Failures within a minute that put a deployment in cooldown (LiteLLM's <c>allowed_fails</c>).</summary>
     public int AllowedFails { get; init; } = 3;
+    /// <summary>Per model group: start a second deployment when the first has not answered after this long (hedging).</summary>
+    public IReadOnlyDictionary<string, TimeSpan> HedgeAfter { get; init; } = new Dictionary<string, TimeSpan>();
+    /// <summary>When every deployment of a group cools down, try the one that failed longest ago instead of answering 503.</summary>
+    public bool TryLeastRecentlyFailed { get; init; }
     /// <summary>First cooldown; it doubles while a deployment keeps failing (LiteLLM's <c>cooldown_time</c>).</summary>
     public TimeSpan CooldownTime { get; init; } = TimeSpan.FromSeconds(5);
     public TimeoutOptions Timeouts { get; init; } = TimeoutOptions.Default;

@@ -34,6 +34,8 @@ internal static class GatewayOptionsBuilder
                 ContextWindowFallbacks = FallbackValidator.Validate(draft.ContextWindowFallbacks, draft, context, knownProviders),
                 ContentPolicyFallbacks = FallbackValidator.Validate(draft.ContentPolicyFallbacks, draft, context, knownProviders),
                 AllowedFails = draft.AllowedFails ?? 3,
+                HedgeAfter = draft.HedgeAfterSeconds.ToDictionary(h => h.Key, h => TimeSpan.FromSeconds(h.Value), StringComparer.Ordinal),
+                TryLeastRecentlyFailed = draft.TryLeastRecentlyFailed ?? false,
                 CooldownTime = TimeSpan.FromSeconds(draft.CooldownSeconds ?? 5),
                 Timeouts = routerTimeouts,
                 DropParams = draft.DropParams ?? false,

@@ -29,6 +29,14 @@ internal static class NativeConfigReader
         FallbackReader.Read(router, "context_window_fallbacks", draft.ContextWindowFallbacks);
         FallbackReader.Read(router, "content_policy_fallbacks", draft.ContentPolicyFallbacks);
         draft.AllowedFails = router.GetInteger("allowed_fails", minimum: 1) ?? draft.AllowedFails;
+        if (router.GetMapping("hedge_after") is { } hedging)
+        {
+            foreach (var (name, _, _) in hedging.Entries().ToList())
+            {
+                if (hedging.GetPositiveNumber(name, maximum: 600) is { } seconds) draft.HedgeAfterSeconds[name] = seconds;
+            }
+        }
+        draft.TryLeastRecentlyFailed = router.GetBoolean("try_least_recently_failed") ?? draft.TryLeastRecentlyFailed;
         draft.CooldownSeconds = router.GetTimeoutSeconds("cooldown_time") ?? draft.CooldownSeconds;
         draft.TotalTimeoutSeconds = router.GetTimeoutSeconds("timeout") ?? draft.TotalTimeoutSeconds;
         draft.FirstByteTimeoutSeconds = router.GetTimeoutSeconds("stream_timeout") ?? draft.FirstByteTimeoutSeconds;

@@ -26,8 +26,11 @@ public sealed class GatewayRequest
     public Caller? Caller { get; set; }
     /// <summary>The deployment chosen for the current attempt, set by the router.</summary>
     public Deployment? Target { get; set; }
-    /// <summary>Upstream attempts made so far.</summary>
-    public int Attempts { get; set; }
+    /// <summary>Upstream attempts made so far (hedged attempts run concurrently, hence the counter field).</summary>
+    public int Attempts => Volatile.Read(ref AttemptCounter);
+
+    /// <summary>Incremented with <see cref="Interlocked"/> by the router for every attempt it starts.</summary>
+    public int AttemptCounter;
 
     public long StartTimestamp { get; } = Stopwatch.GetTimestamp();
 }

@@ -14,6 +14,7 @@ public sealed class DeploymentHealth(RouterSettings settings)
     private readonly long[] _bucketTokens = new long[60];
     private readonly int[] _bucketRequests = new int[60];
     private DateTimeOffset _coolUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastFailure = DateTimeOffset.MinValue;
     // Mirrors whether a cooldown is set, so the common case (healthy) needs no lock.
     private volatile bool _cooling;
     private int _cooldowns;
@@ -23,6 +24,8 @@ public sealed class DeploymentHealth(RouterSettings settings)
     private double _totalMs = double.NaN;
 
     public int InFlight => Volatile.Read(ref _inFlight);
+    /// <summary>When this deployment last failed (MinValue: never).</summary>
+    public DateTimeOffset LastFailure { get { lock (_gate) return _lastFailure; } }
     /// <summary>Moving average of time to first byte (streams) or to the whole answer, in milliseconds; NaN before any sample.</summary>
     public double LatencyMs { get { lock (_gate) return double.IsNaN(_firstByteMs) ? _totalMs : _firstByteMs; } }
 
@@ -89,6 +92,7 @@ public sealed class DeploymentHealth(RouterSettings settings)
             var now = settings.Time.GetUtcNow();
             while (_failures.Count > 0 && now - _failures.Peek() > settings.FailureWindow) _failures.Dequeue();
             _failures.Enqueue(now);
+            _lastFailure = now;
             var cooling = _coolUntil != DateTimeOffset.MinValue;
             if (retryAfter is { } hint && hint > TimeSpan.Zero)
             {

@@ -27,6 +27,12 @@ public sealed record RouterSettings
     public TimeSpan CooldownTime { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan MaxCooldownTime { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Per model group: start a second deployment when the first has not answered (first event) after this long.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> HedgeAfter { get; init; } = new Dictionary<string, TimeSpan>();
+
+    /// <summary>When every deployment of a group cools down, try the one that failed longest ago instead of answering 503.</summary>
+    public bool TryLeastRecentlyFailed { get; init; }
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Empty = new Dictionary<string, IReadOnlyList<string>>();

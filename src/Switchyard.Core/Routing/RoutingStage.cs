@@ -136,20 +136,23 @@ public sealed class RoutingStage : DelegatingGatewayHandler
                     await Task.Delay(coolingFor + TimeSpan.FromMilliseconds(20), _settings.Time, cancellationToken).ConfigureAwait(false);
                     candidate = Choose(group, null, last, out coolingFor);
                 }
+                if (candidate is null && _settings.TryLeastRecentlyFailed)
+                {
+                    // Configured to prefer an attempt over a fast 503: the deployment that failed longest ago.
+                    var oldest = group.MinBy(d => HealthOf(d).LastFailure)!;
+                    candidate = new RoutedDeployment(oldest, HealthOf(oldest));
+                }
                 if (candidate is null) throw last ?? new GatewayException(AllCooling(step.Model, coolingFor));
             }
 
-            request.Target = candidate.Deployment;
-            request.Attempts++;
             var health = candidate.Health;
-            health.Started();
-            var started = Stopwatch.GetTimestamp();
             try
             {
-                var result = await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                health.Succeeded(Stopwatch.GetElapsedTime(started), firstByte: result.Stream is not null);
-                health.Used(result.Usage?.TotalTokens ?? 0);
-                return result;
+                if (attempt == 0 && _settings.HedgeAfter.TryGetValue(step.Model, out var hedgeAfter) && group.Count > 1)
+                {
+                    return await HedgedAsync(request, group, candidate, hedgeAfter, cancellationToken).ConfigureAwait(false);
+                }
+                return await AttemptAsync(request, candidate, cancellationToken).ConfigureAwait(false);
             }
             catch (GatewayException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -162,7 +165,6 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             }
             finally
             {
-                health.Ended();
                 if (retrying)
                 {
                     _budget.RetryEnded();
@@ -187,6 +189,73 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             }
         }
         throw last!;
+    }
+
+    /// <summary>One attempt on one deployment, with its health accounted.</summary>
+    private async Task<ChatResult> AttemptAsync(GatewayRequest request, RoutedDeployment candidate, CancellationToken cancellationToken)
+    {
+        // The provider stage reads the target before its first await, so concurrent (hedged) attempts each see their own.
+        request.Target = candidate.Deployment;
+        Interlocked.Increment(ref request.AttemptCounter);
+        var health = candidate.Health;
+        health.Started();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            health.Succeeded(Stopwatch.GetElapsedTime(started), firstByte: result.Stream is not null);
+            health.Used(result.Usage?.TotalTokens ?? 0);
+            return result;
+        }
+        finally
+        {
+            health.Ended();
+        }
+    }
+
+    /// <summary>
+    /// A hedged attempt: when the first deployment has not answered (for a stream: sent its first event) after
+    /// <paramref name="delay"/>, a second deployment of the group is started; the first to answer wins and the other is
+    /// cancelled (an answer that still arrives from it is released). Both attempts are counted.
+    /// </summary>
+    private async Task<ChatResult> HedgedAsync(GatewayRequest request, IReadOnlyList<Deployment> group, RoutedDeployment first, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        // Not disposed here: the winner's stream keeps using its token, linked to the client's, after this returns.
+        var firstCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var firstTask = AttemptAsync(request, first, firstCancel.Token);
+        if (await Task.WhenAny(firstTask, Task.Delay(delay, _settings.Time, cancellationToken)).ConfigureAwait(false) == firstTask)
+        {
+            return await firstTask.ConfigureAwait(false);
+        }
+        var second = Choose(group, first, lastFailure: null, out _);
+        if (second is null || second.Deployment == first.Deployment) return await firstTask.ConfigureAwait(false);
+
+        var secondCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var secondTask = AttemptAsync(request, second, secondCancel.Token);
+        var running = new List<(Task<ChatResult> Task, CancellationTokenSource Cancel, Deployment Deployment)>
+        {
+            (firstTask, firstCancel, first.Deployment),
+            (secondTask, secondCancel, second.Deployment),
+        };
+        Exception? failure = null;
+        while (running.Count > 0)
+        {
+            var done = await Task.WhenAny(running.Select(r => r.Task)).ConfigureAwait(false);
+            var entry = running.Find(r => r.Task == done);
+            running.Remove(entry);
+            if (done.IsCompletedSuccessfully)
+            {
+                foreach (var loser in running)
+                {
+                    await loser.Cancel.CancelAsync().ConfigureAwait(false);
+                    _ = loser.Task.ContinueWith(static t => t.Result.Stream?.DisposeAsync(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                }
+                request.Target = entry.Deployment;
+                return done.Result;
+            }
+            failure = done.Exception?.InnerException ?? failure;
+        }
+        throw failure ?? new InvalidOperationException("A hedged attempt ended without a result.");
     }
 
     /// <summary>

@@ -33,6 +33,8 @@ public sealed class GatewayServices : IDisposable
                 ContentPolicyFallbacks = options.Router.ContentPolicyFallbacks,
                 AllowedFails = options.Router.AllowedFails,
                 CooldownTime = options.Router.CooldownTime,
+                HedgeAfter = options.Router.HedgeAfter,
+                TryLeastRecentlyFailed = options.Router.TryLeastRecentlyFailed,
             }))
             .Build(new ProviderStage());
     }

@@ -189,6 +189,25 @@ public sealed class LiteLlmConfigTests
     }
 
     [Fact]
+    public void Hedging_and_cooling_choices_are_read_from_the_native_router()
+    {
+        var result = Load("""
+            models:
+              - {name: smart, provider: mock, model: a}
+              - {name: smart, provider: mock, model: b}
+            router:
+              hedge_after: { smart: 1.5 }
+              try_least_recently_failed: true
+            """, LiteLlmEnvironment);
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+        Assert.Equal(TimeSpan.FromSeconds(1.5), result.Options!.Router.HedgeAfter["smart"]);
+        Assert.True(result.Options.Router.TryLeastRecentlyFailed);
+        Assert.Empty(result.Options.UnsupportedKeys);
+        Assert.Contains("hedge_after", Switchyard.Configuration.ConfigPrinter.ToYaml(result.Options));
+    }
+
+    [Fact]
     public void Cooldown_settings_are_read()
     {
         var options = Load(LiteLlmYaml, LiteLlmEnvironment).Options!;

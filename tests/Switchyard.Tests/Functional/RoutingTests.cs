@@ -293,6 +293,57 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASlowFirstDeploymentIsHedgedAndTheFasterAnswerWins()
+    {
+        _upstream.Route(Chat("a"), Ok with { DelayBeforeHeaders = TimeSpan.FromSeconds(5) });
+        _upstream.Route(Chat("b"), Ok);
+        var abortedBefore = _upstream.AbortedByClient;
+        await using var gateway = await Gateway(
+            new RouterOptions { Strategy = "round-robin", HedgeAfter = new Dictionary<string, TimeSpan> { ["m"] = TimeSpan.FromMilliseconds(200) } },
+            On("a", "m"), On("b", "m"));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await Ask(gateway, "m");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(180), TimeSpan.FromSeconds(3));
+        Assert.Equal("openai-compatible/b", response.Headers.GetValues("x-switchyard-deployment").Single());
+        Assert.Equal("2", response.Headers.GetValues("x-switchyard-attempts").Single());
+        var deadline = Stopwatch.StartNew();
+        while (_upstream.AbortedByClient == abortedBefore && deadline.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
+        Assert.Equal(abortedBefore + 1, _upstream.AbortedByClient); // the slow attempt was cancelled upstream
+    }
+
+    [Fact]
+    public async Task AFastFirstDeploymentIsNotHedged()
+    {
+        _upstream.Route(Chat("a"), Ok);
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(
+            new RouterOptions { Strategy = "round-robin", HedgeAfter = new Dictionary<string, TimeSpan> { ["m"] = TimeSpan.FromSeconds(2) } },
+            On("a", "m"), On("b", "m"));
+
+        using var response = await Ask(gateway, "m");
+
+        Assert.Equal("1", response.Headers.GetValues("x-switchyard-attempts").Single());
+        Assert.Equal(0, _upstream.CountOf(Chat("b")));
+    }
+
+    [Fact]
+    public async Task WhenEveryDeploymentCoolsTheLeastRecentlyFailedOneCanStillBeTried()
+    {
+        _upstream.RouteSequence(Chat("a"), Status(503), Ok);
+        await using var gateway = await Gateway(
+            new RouterOptions { AllowedFails = 1, CooldownTime = TimeSpan.FromSeconds(60), TryLeastRecentlyFailed = true }, On("a", "m"));
+        using (var first = await Ask(gateway, "m")) Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+
+        using var response = await Ask(gateway, "m");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, _upstream.CountOf(Chat("a")));
+    }
+
+    [Fact]
     public async Task SilentUpstreamIsAbandonedAtTheRequestsStreamTimeoutAndTheFallbackAnswers()
     {
         var stream = FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse"));
