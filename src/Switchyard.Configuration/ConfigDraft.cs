@@ -17,6 +17,7 @@ internal sealed class ConfigDraft
     public int? AllowedFails { get; set; }
     public Dictionary<string, double> HedgeAfterSeconds { get; } = new(StringComparer.Ordinal);
     public bool? TryLeastRecentlyFailed { get; set; }
+    public double? SessionAffinitySeconds { get; set; }
     public double? CooldownSeconds { get; set; }
     public double? TotalTimeoutSeconds { get; set; }
     public double? FirstByteTimeoutSeconds { get; set; }

@@ -31,6 +31,8 @@ public sealed record RouterOptions
     public IReadOnlyDictionary<string, TimeSpan> HedgeAfter { get; init; } = new Dictionary<string, TimeSpan>();
     /// <summary>When every deployment of a group cools down, try the one that failed longest ago instead of answering 503.</summary>
     public bool TryLeastRecentlyFailed { get; init; }
+    /// <summary>How long a session (x-switchyard-session-id, or the body's user) sticks to one deployment; null: no affinity.</summary>
+    public TimeSpan? SessionAffinityTtl { get; init; }
     /// <summary>First cooldown; it doubles while a deployment keeps failing (LiteLLM's <c>cooldown_time</c>).</summary>
     public TimeSpan CooldownTime { get; init; } = TimeSpan.FromSeconds(5);
     public TimeoutOptions Timeouts { get; init; } = TimeoutOptions.Default;

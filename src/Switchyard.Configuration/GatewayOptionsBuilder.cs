@@ -36,6 +36,7 @@ internal static class GatewayOptionsBuilder
                 AllowedFails = draft.AllowedFails ?? 3,
                 HedgeAfter = draft.HedgeAfterSeconds.ToDictionary(h => h.Key, h => TimeSpan.FromSeconds(h.Value), StringComparer.Ordinal),
                 TryLeastRecentlyFailed = draft.TryLeastRecentlyFailed ?? false,
+                SessionAffinityTtl = draft.SessionAffinitySeconds is { } affinity ? TimeSpan.FromSeconds(affinity) : null,
                 CooldownTime = TimeSpan.FromSeconds(draft.CooldownSeconds ?? 5),
                 Timeouts = routerTimeouts,
                 DropParams = draft.DropParams ?? false,

@@ -37,6 +37,7 @@ internal static class NativeConfigReader
             }
         }
         draft.TryLeastRecentlyFailed = router.GetBoolean("try_least_recently_failed") ?? draft.TryLeastRecentlyFailed;
+        draft.SessionAffinitySeconds = router.GetTimeoutSeconds("session_affinity_ttl") ?? draft.SessionAffinitySeconds;
         draft.CooldownSeconds = router.GetTimeoutSeconds("cooldown_time") ?? draft.CooldownSeconds;
         draft.TotalTimeoutSeconds = router.GetTimeoutSeconds("timeout") ?? draft.TotalTimeoutSeconds;
         draft.FirstByteTimeoutSeconds = router.GetTimeoutSeconds("stream_timeout") ?? draft.FirstByteTimeoutSeconds;

@@ -18,6 +18,8 @@ public sealed class RequestSummary
     public int ModelTokenStart { get; init; }
     public int ModelTokenLength { get; init; }
     public bool Stream { get; init; }
+    /// <summary>The end user the client names (OpenAI's <c>user</c>), for session affinity.</summary>
+    public string? User { get; init; }
     /// <summary>LiteLLM's per-request <c>drop_params: true</c>: drop parameters the provider cannot take instead of failing.</summary>
     public bool DropParams { get; init; }
     /// <summary>Whether the client asked for usage in the stream.</summary>

@@ -30,6 +30,12 @@ public sealed record RouterSettings
     /// <summary>Per model group: start a second deployment when the first has not answered (first event) after this long.</summary>
     public IReadOnlyDictionary<string, TimeSpan> HedgeAfter { get; init; } = new Dictionary<string, TimeSpan>();
 
+    /// <summary>
+    /// Keep requests of one session (header <c>x-switchyard-session-id</c>, else the body's <c>user</c>) on one deployment for
+    /// this long, so that the provider's prompt cache stays warm; null: no affinity.
+    /// </summary>
+    public TimeSpan? SessionAffinityTtl { get; init; }
+
     /// <summary>When every deployment of a group cools down, try the one that failed longest ago instead of answering 503.</summary>
     public bool TryLeastRecentlyFailed { get; init; }
 

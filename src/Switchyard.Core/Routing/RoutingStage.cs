@@ -20,6 +20,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
     private readonly RetryBudget _budget;
     private readonly ConcurrentDictionary<Deployment, DeploymentHealth> _health = new(ReferenceEqualityComparer.Instance);
     private readonly Random _random;
+    private readonly SessionAffinity? _affinity;
 
     public RoutingStage(GatewayHandler inner, ModelCatalog catalog, RouterSettings? settings = null, Random? random = null) : base(inner)
     {
@@ -28,6 +29,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         _random = random ?? Random.Shared;
         _strategy = RoutingStrategies.Create(_settings.Strategy, _random);
         _budget = new RetryBudget(_settings.RetryBudgetRatio, _settings.MinRetryConcurrency);
+        if (_settings.SessionAffinityTtl is { } ttl) _affinity = new SessionAffinity(ttl, _settings.Time);
     }
 
     public DeploymentHealth HealthOf(Deployment deployment) => _health.GetOrAdd(deployment, _ => new DeploymentHealth(_settings));
@@ -124,9 +126,17 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         GatewayException? last = null;
         RoutedDeployment? previous = null;
         var retrying = false;
+        var session = _affinity is null ? null : request.Header("x-switchyard-session-id") ?? request.Body.Summary.User;
+        ChatResult Remembered(ChatResult result)
+        {
+            if (session is not null) _affinity!.Remember(step.Model, session, result.Deployment);
+            return result;
+        }
         for (var attempt = 0; attempt <= retries; attempt++)
         {
-            var candidate = Choose(group, previous, last, out var coolingFor);
+            var candidate = attempt == 0 && session is not null ? Sticky(group, step.Model, session) : null;
+            var coolingFor = TimeSpan.Zero;
+            candidate ??= Choose(group, previous, last, out coolingFor);
             if (candidate is null)
             {
                 // Everything is cooling down: wait for the first to come back if that is soon enough, else answer fast.
@@ -150,9 +160,9 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             {
                 if (attempt == 0 && _settings.HedgeAfter.TryGetValue(step.Model, out var hedgeAfter) && group.Count > 1)
                 {
-                    return await HedgedAsync(request, group, candidate, hedgeAfter, cancellationToken).ConfigureAwait(false);
+                    return Remembered(await HedgedAsync(request, group, candidate, hedgeAfter, cancellationToken).ConfigureAwait(false));
                 }
-                return await AttemptAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+                return Remembered(await AttemptAsync(request, candidate, cancellationToken).ConfigureAwait(false));
             }
             catch (GatewayException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -189,6 +199,14 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             }
         }
         throw last!;
+    }
+
+    /// <summary>The session's deployment, when it has one in this group that can take the request now.</summary>
+    private RoutedDeployment? Sticky(IReadOnlyList<Deployment> group, string model, string session)
+    {
+        if (_affinity!.Find(model, session) is not { } deployment || !group.Contains(deployment)) return null;
+        var health = HealthOf(deployment);
+        return health.IsAvailable(out _) && health.TryEnter() ? new RoutedDeployment(deployment, health) : null;
     }
 
     /// <summary>One attempt on one deployment, with its health accounted.</summary>

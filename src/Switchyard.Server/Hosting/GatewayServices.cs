@@ -35,6 +35,7 @@ public sealed class GatewayServices : IDisposable
                 CooldownTime = options.Router.CooldownTime,
                 HedgeAfter = options.Router.HedgeAfter,
                 TryLeastRecentlyFailed = options.Router.TryLeastRecentlyFailed,
+                SessionAffinityTtl = options.Router.SessionAffinityTtl,
             }))
             .Build(new ProviderStage());
     }

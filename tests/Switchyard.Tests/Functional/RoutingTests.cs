@@ -315,6 +315,37 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASessionSticksToOneDeploymentWhileOtherTrafficSpreads()
+    {
+        _upstream.Route(Chat("a"), Ok);
+        _upstream.Route(Chat("b"), Ok);
+        await using var gateway = await Gateway(new RouterOptions { Strategy = "round-robin", SessionAffinityTtl = TimeSpan.FromMinutes(5) }, On("a", "m"), On("b", "m"));
+
+        var served = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = new StringContent("""{"model":"m","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("x-switchyard-session-id", "conversation-42");
+            using var response = await gateway.Client.SendAsync(request);
+            served.Add(response.Headers.GetValues("x-switchyard-deployment").Single());
+        }
+        const string User = ",\"user\":\"alice\"";
+        using (var byUser = await Ask(gateway, "m", User))
+        using (var byUserAgain = await Ask(gateway, "m", User))
+        {
+            Assert.Equal(byUser.Headers.GetValues("x-switchyard-deployment").Single(), byUserAgain.Headers.GetValues("x-switchyard-deployment").Single());
+        }
+        using var first = await Ask(gateway, "m");
+        using var second = await Ask(gateway, "m");
+
+        Assert.Single(served.Distinct());
+        Assert.NotEqual(first.Headers.GetValues("x-switchyard-deployment").Single(), second.Headers.GetValues("x-switchyard-deployment").Single());
+    }
+
+    [Fact]
     public async Task AFastFirstDeploymentIsNotHedged()
     {
         _upstream.Route(Chat("a"), Ok);

@@ -35,6 +35,7 @@ internal static class OpenAiRequestSummarizer
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
+        string? user = null;
         bool stream = false, includeUsage = false, sawMessages = false, sawInput = false, streamOptionsHasMembers = false;
         int streamOptionsEnd = -1, streamOptionsNull = -1, includeUsageStart = -1, includeUsageLength = 0;
 
@@ -52,6 +53,12 @@ internal static class OpenAiRequestSummarizer
                 model = reader.GetString();
                 modelStart = (int)reader.TokenStartIndex;
                 modelLength = (int)(reader.BytesConsumed - reader.TokenStartIndex);
+            }
+            else if (reader.ValueTextEquals("user"u8))
+            {
+                reader.ReadOrThrow();
+                if (reader.TokenType == JsonTokenType.String) user = reader.GetString();
+                else reader.Skip();
             }
             else if (reader.ValueTextEquals("stream"u8))
             {
@@ -138,6 +145,7 @@ internal static class OpenAiRequestSummarizer
             ModelTokenStart = modelStart,
             ModelTokenLength = modelLength,
             Stream = stream,
+            User = user,
             DropParams = gateway.DropParams,
             Fallbacks = gateway.Fallbacks,
             Retries = gateway.Retries,
