@@ -9,6 +9,7 @@ internal sealed class ConfigDraft
     public List<DeploymentDraft> Models { get; } = [];
 
     public string? Strategy { get; set; }
+    public Dictionary<string, string> GroupStrategies { get; } = new(StringComparer.Ordinal);
     public int? Retries { get; set; }
     /// <summary>Model name to its fallbacks, with the path of the entry for error messages.</summary>
     public Dictionary<string, (IReadOnlyList<string> Targets, string Path)> Fallbacks { get; } = new(StringComparer.Ordinal);

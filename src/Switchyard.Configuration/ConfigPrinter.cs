@@ -94,6 +94,12 @@ public static class ConfigPrinter
             node.Add("hedge_after", hedging);
         }
         if (router.TryLeastRecentlyFailed) node.Add("try_least_recently_failed", "true");
+        if (router.GroupStrategies.Count > 0)
+        {
+            var strategies = new YamlMappingNode();
+            foreach (var (name, strategy) in router.GroupStrategies.OrderBy(g => g.Key, StringComparer.Ordinal)) strategies.Add(name, strategy);
+            node.Add("strategies", strategies);
+        }
         if (router.SessionAffinityTtl is { } affinity) node.Add("session_affinity_ttl", affinity.TotalSeconds.ToString(CultureInfo.InvariantCulture));
         AddTimeouts(node, router.Timeouts);
         node.Add("drop_params", router.DropParams ? "true" : "false");

@@ -19,6 +19,8 @@ public sealed record ProviderCredentials(string? ApiKey, string? ApiBase);
 public sealed record RouterOptions
 {
     public string Strategy { get; init; } = "simple-shuffle";
+    /// <summary>Strategies for particular model groups (native <c>router.strategies</c>), over <see cref="Strategy"/>.</summary>
+    public IReadOnlyDictionary<string, string> GroupStrategies { get; init; } = new Dictionary<string, string>();
     public int Retries { get; init; }
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Fallbacks { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     /// <summary>Where to go when the prompt is too long for a model (LiteLLM's <c>context_window_fallbacks</c>).</summary>

@@ -34,6 +34,7 @@ internal static class GatewayOptionsBuilder
                 ContextWindowFallbacks = FallbackValidator.Validate(draft.ContextWindowFallbacks, draft, context, knownProviders),
                 ContentPolicyFallbacks = FallbackValidator.Validate(draft.ContentPolicyFallbacks, draft, context, knownProviders),
                 AllowedFails = draft.AllowedFails ?? 3,
+                GroupStrategies = new Dictionary<string, string>(draft.GroupStrategies, StringComparer.Ordinal),
                 HedgeAfter = draft.HedgeAfterSeconds.ToDictionary(h => h.Key, h => TimeSpan.FromSeconds(h.Value), StringComparer.Ordinal),
                 TryLeastRecentlyFailed = draft.TryLeastRecentlyFailed ?? false,
                 SessionAffinityTtl = draft.SessionAffinitySeconds is { } affinity ? TimeSpan.FromSeconds(affinity) : null,

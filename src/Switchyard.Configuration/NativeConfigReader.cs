@@ -25,6 +25,13 @@ internal static class NativeConfigReader
             draft.Strategy = StrategyReader.Normalize(router, "strategy", strategy);
         }
         draft.Retries = router.GetInteger("retries", minimum: 0) ?? draft.Retries;
+        if (router.GetMapping("strategies") is { } strategies)
+        {
+            foreach (var (name, _, _) in strategies.Entries().ToList())
+            {
+                if (strategies.GetString(name) is { } chosen && StrategyReader.Normalize(strategies, name, chosen) is { } normalized) draft.GroupStrategies[name] = normalized;
+            }
+        }
         FallbackReader.Read(router, "fallbacks", draft.Fallbacks);
         FallbackReader.Read(router, "context_window_fallbacks", draft.ContextWindowFallbacks);
         FallbackReader.Read(router, "content_policy_fallbacks", draft.ContentPolicyFallbacks);

@@ -5,6 +5,8 @@ public sealed record RouterSettings
 {
     /// <summary>simple-shuffle, round-robin, least-busy, lowest-latency, lowest-cost or usage-based.</summary>
     public string Strategy { get; init; } = "simple-shuffle";
+    /// <summary>Strategies chosen for particular model groups, over <see cref="Strategy"/>.</summary>
+    public IReadOnlyDictionary<string, string> GroupStrategies { get; init; } = new Dictionary<string, string>();
     /// <summary>Retries per model group after the first attempt (LiteLLM's <c>num_retries</c>).</summary>
     public int Retries { get; init; }
     /// <summary>First backoff; each retry doubles it, with full jitter.</summary>

@@ -17,6 +17,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
     private readonly ModelCatalog _catalog;
     private readonly RouterSettings _settings;
     private readonly IRoutingStrategy _strategy;
+    private readonly Dictionary<string, IRoutingStrategy> _groupStrategies;
     private readonly RetryBudget _budget;
     private readonly ConcurrentDictionary<Deployment, DeploymentHealth> _health = new(ReferenceEqualityComparer.Instance);
     private readonly Random _random;
@@ -28,6 +29,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         _settings = settings ?? new RouterSettings();
         _random = random ?? Random.Shared;
         _strategy = RoutingStrategies.Create(_settings.Strategy, _random);
+        _groupStrategies = _settings.GroupStrategies.ToDictionary(g => g.Key, g => RoutingStrategies.Create(g.Value, _random), StringComparer.Ordinal);
         _budget = new RetryBudget(_settings.RetryBudgetRatio, _settings.MinRetryConcurrency);
         if (_settings.SessionAffinityTtl is { } ttl) _affinity = new SessionAffinity(ttl, _settings.Time);
     }
@@ -301,7 +303,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             else
             {
                 var others = previous is null ? available : available.Where(c => c.Deployment != previous.Deployment).ToList();
-                pick = _strategy.Pick(others.Count > 0 ? others : available);
+                pick = (_groupStrategies.GetValueOrDefault(group[0].Name) ?? _strategy).Pick(others.Count > 0 ? others : available);
             }
             if (pick.Health.TryEnter()) return pick;
             available.Remove(pick); // another request is probing it

@@ -27,6 +27,7 @@ public sealed class GatewayServices : IDisposable
             .Use(next => Router = new RoutingStage(next, Catalog, new RouterSettings
             {
                 Strategy = options.Router.Strategy,
+                GroupStrategies = options.Router.GroupStrategies,
                 Retries = options.Router.Retries,
                 Fallbacks = options.Router.Fallbacks,
                 ContextWindowFallbacks = options.Router.ContextWindowFallbacks,

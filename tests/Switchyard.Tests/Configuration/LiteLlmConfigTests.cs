@@ -198,11 +198,13 @@ public sealed class LiteLlmConfigTests
             router:
               hedge_after: { smart: 1.5 }
               try_least_recently_failed: true
+              strategies: { smart: latency-based-routing }
             """, LiteLlmEnvironment);
 
         Assert.True(result.Succeeded, string.Join("; ", result.Errors));
         Assert.Equal(TimeSpan.FromSeconds(1.5), result.Options!.Router.HedgeAfter["smart"]);
         Assert.True(result.Options.Router.TryLeastRecentlyFailed);
+        Assert.Equal("lowest-latency", result.Options.Router.GroupStrategies["smart"]);
         Assert.Empty(result.Options.UnsupportedKeys);
         Assert.Contains("hedge_after", Switchyard.Configuration.ConfigPrinter.ToYaml(result.Options));
     }

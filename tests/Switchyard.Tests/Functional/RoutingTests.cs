@@ -346,6 +346,30 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AGroupCanHaveItsOwnStrategy()
+    {
+        _upstream.Route(Chat("a"), Ok);
+        _upstream.Route(Chat("b"), Ok);
+        _upstream.Route(Chat("c"), Ok);
+        await using var gateway = await Gateway(new RouterOptions
+        {
+            Strategy = "simple-shuffle",
+            GroupStrategies = new Dictionary<string, string> { ["rr"] = "round-robin" },
+        }, On("a", "rr"), On("b", "rr"), On("c", "other"));
+
+        var served = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await Ask(gateway, "rr");
+            served.Add(response.Headers.GetValues("x-switchyard-deployment").Single());
+        }
+
+        // Strict alternation: round-robin, not weighted chance.
+        Assert.Equal(3, served.Count(s => s.EndsWith("/a", StringComparison.Ordinal)));
+        Assert.All(served.Zip(served.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
+    }
+
+    [Fact]
     public async Task AFastFirstDeploymentIsNotHedged()
     {
         _upstream.Route(Chat("a"), Ok);
