@@ -39,6 +39,27 @@ public sealed class RoutingStage : DelegatingGatewayHandler
     public override async ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
         var chain = Plan(request);
+        // The request's own timeout is a deadline for everything it sets off: retries, fallbacks, and the stream itself.
+        // Not disposed here: a stream returned from this call keeps using the token.
+        CancellationTokenSource? deadline = null;
+        if (request.Timeouts?.Total is { } total)
+        {
+            deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(total);
+        }
+        try
+        {
+            return await RouteAsync(request, chain, deadline?.Token ?? cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+        {
+            throw new GatewayException(new GatewayError(504, ErrorKind.Timeout,
+                $"The request's deadline of {request.Timeouts!.Total!.Value.TotalSeconds:0.###} s passed before any deployment answered.") { Code = "request_deadline_exceeded" }, ex);
+        }
+    }
+
+    private async Task<ChatResult> RouteAsync(GatewayRequest request, List<RouteStep> chain, CancellationToken cancellationToken)
+    {
         _budget.RequestStarted();
         try
         {

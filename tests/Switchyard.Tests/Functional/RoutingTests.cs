@@ -370,6 +370,22 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheRequestTimeoutIsADeadlineAcrossFallbacks()
+    {
+        _upstream.Route(Chat("a"), Status(503) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(600) });
+        _upstream.Route(Chat("b"), Ok with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(600) });
+        await using var gateway = await Gateway(new RouterOptions(), On("a", "primary"), On("b", "backup"));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await Ask(gateway, "primary", ""","timeout":1,"fallbacks":["backup"]""");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Contains("request_deadline_exceeded", await response.Content.ReadAsStringAsync());
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(3));
+        Assert.Equal(1, _upstream.CountOf(Chat("b"))); // the fallback was tried, within the deadline
+    }
+
+    [Fact]
     public async Task AFastFirstDeploymentIsNotHedged()
     {
         _upstream.Route(Chat("a"), Ok);
