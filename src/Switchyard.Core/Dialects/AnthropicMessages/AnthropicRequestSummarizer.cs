@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Unicode;
 using Switchyard.Dialects.OpenAiChat;
 using Switchyard.Json;
 using Switchyard.Pipeline;
@@ -16,27 +15,22 @@ namespace Switchyard.Dialects.AnthropicMessages;
 /// </summary>
 internal static class AnthropicRequestSummarizer
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
-
     /// <param name="requireMaxTokens">False for <c>count_tokens</c>, whose body has no <c>max_tokens</c>.</param>
     public static RequestSummary Summarize(ReadOnlySpan<byte> body, bool requireMaxTokens)
     {
-        if (!Utf8.IsValid(body)) throw Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
         try
         {
             return Read(body, requireMaxTokens);
         }
         catch (JsonException ex)
         {
-            throw Invalid($"The request body is not valid JSON: {ex.Message.Split(" Path:", 2)[0]}", null, "invalid_json");
+            throw JsonBodyFrame.NotJson(ex);
         }
     }
 
     private static RequestSummary Read(ReadOnlySpan<byte> body, bool requireMaxTokens)
     {
-        var reader = new Utf8JsonReader(body, ReaderOptions);
-        if (!reader.Read()) throw Invalid("The request body is empty; send a JSON object.", null, "invalid_json");
-        if (reader.TokenType != JsonTokenType.StartObject) throw Invalid("The request body must be a JSON object.", null, "invalid_json");
+        var reader = JsonBodyFrame.Open(body);
 
         string? model = null;
         int modelStart = 0, modelLength = 0;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Unicode;
 using Switchyard.Json;
 using Switchyard.Pipeline;
 using Switchyard.Protocol;
@@ -12,26 +11,21 @@ namespace Switchyard.Dialects.OpenAiChat;
 /// </summary>
 internal static class OpenAiRequestSummarizer
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
-
     public static RequestSummary Summarize(ReadOnlySpan<byte> body, Operation operation)
     {
-        if (!Utf8.IsValid(body)) throw Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
         try
         {
             return Read(body, operation);
         }
         catch (JsonException ex)
         {
-            throw Invalid($"The request body is not valid JSON: {Describe(ex)}", null, "invalid_json");
+            throw JsonBodyFrame.NotJson(ex);
         }
     }
 
     private static RequestSummary Read(ReadOnlySpan<byte> body, Operation operation)
     {
-        var reader = new Utf8JsonReader(body, ReaderOptions);
-        if (!reader.Read()) throw Invalid("The request body is empty; send a JSON object.", null, "invalid_json");
-        if (reader.TokenType != JsonTokenType.StartObject) throw Invalid("The request body must be a JSON object.", null, "invalid_json");
+        var reader = JsonBodyFrame.Open(body);
 
         string? model = null;
         int modelStart = 0, modelLength = 0;
@@ -161,10 +155,6 @@ internal static class OpenAiRequestSummarizer
             GatewayFieldRanges = gateway.Ranges,
         };
     }
-
-    private static string Describe(JsonException ex) =>
-        // JsonException's message names the line and byte position; keep it short and never echo the body.
-        ex.Message.Split(" Path:", 2)[0];
 
     private static GatewayException Invalid(string message, string? param, string code) =>
         new(GatewayError.BadRequest(message, param, code));

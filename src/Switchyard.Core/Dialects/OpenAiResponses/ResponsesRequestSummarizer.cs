@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Unicode;
 using Switchyard.Dialects.OpenAiChat;
 using Switchyard.Json;
 using Switchyard.Pipeline;
@@ -26,7 +25,6 @@ internal static class ResponsesRequestSummarizer
 
     public static RequestSummary Summarize(ReadOnlySpan<byte> body)
     {
-        if (!Utf8.IsValid(body)) throw Invalid("The request body is not valid UTF-8.", null, "invalid_encoding");
         try
         {
             var (summary, fields) = Read(body);
@@ -35,15 +33,13 @@ internal static class ResponsesRequestSummarizer
         }
         catch (JsonException ex)
         {
-            throw Invalid($"The request body is not valid JSON: {ex.Message.Split(" Path:", 2)[0]}", null, "invalid_json");
+            throw JsonBodyFrame.NotJson(ex);
         }
     }
 
     private static (RequestSummary, ResponsesFields) Read(ReadOnlySpan<byte> body)
     {
-        var reader = new Utf8JsonReader(body, ReaderOptions);
-        if (!reader.Read()) throw Invalid("The request body is empty; send a JSON object.", null, "invalid_json");
-        if (reader.TokenType != JsonTokenType.StartObject) throw Invalid("The request body must be a JSON object.", null, "invalid_json");
+        var reader = JsonBodyFrame.Open(body);
 
         string? model = null, previous = null;
         int modelStart = 0, modelLength = 0;
