@@ -37,49 +37,6 @@ internal static class OpenAiUsage
     private static long Number(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : 0;
 
-    /// <summary>Finds the top-level <c>usage</c> of a response or chunk without building a document.</summary>
-    public static Usage? Find(ReadOnlySpan<byte> json, out bool hasChoices)
-    {
-        hasChoices = false;
-        var reader = new Utf8JsonReader(json);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
-        Usage? usage = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("usage"u8))
-            {
-                reader.ReadOrThrow();
-                if (reader.TokenType == JsonTokenType.StartObject) usage = Read(ref reader);
-            }
-            else if (reader.ValueTextEquals("choices"u8))
-            {
-                reader.ReadOrThrow();
-                if (reader.TokenType == JsonTokenType.StartArray)
-                {
-                    reader.ReadOrThrow();
-                    hasChoices = reader.TokenType != JsonTokenType.EndArray;
-                    if (hasChoices) SkipRestOfArray(ref reader);
-                }
-            }
-            else
-            {
-                reader.ReadOrThrow();
-                reader.Skip();
-            }
-        }
-        return usage;
-    }
-
-    private static void SkipRestOfArray(ref Utf8JsonReader reader)
-    {
-        // The reader is on the first element; skip it and the rest up to the array's end.
-        while (reader.TokenType != JsonTokenType.EndArray)
-        {
-            reader.Skip();
-            reader.ReadOrThrow();
-        }
-    }
-
     public static void Write(Utf8JsonWriter writer, Usage usage)
     {
         if (usage.Original is { Format: ApiFormat.OpenAiChat } original && Read(original.Json) is var again
