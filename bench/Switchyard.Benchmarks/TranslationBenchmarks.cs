@@ -48,7 +48,8 @@ public class TranslationBenchmarks
     public int OpenAiToAnthropic()
     {
         var request = OpenAiChatDialect.Instance.Decode(Request);
-        return AnthropicRequestWriter.Write(request, "claude-sonnet-4-5", static (_, _) => true).Body.Length;
+        using var written = AnthropicRequestWriter.Write(request, "claude-sonnet-4-5", static (_, _) => true);
+        return written.Body.Length;
     }
 
     [Benchmark(Description = "of which: decode the OpenAI request to the canonical model")]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Switchyard.Json;
 using Switchyard.Protocol;
 
 namespace Switchyard.Dialects.OpenAiChat;
@@ -7,6 +8,11 @@ namespace Switchyard.Dialects.OpenAiChat;
 internal static class OpenAiChatRequestReader
 {
     private const ApiFormat Format = ApiFormat.OpenAiChat;
+    private static readonly NameTable RequestNames = new("model", "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format",
+        "reasoning_effort", "max_completion_tokens", "max_tokens", "temperature", "top_p", "stop", "seed", "presence_penalty", "frequency_penalty",
+        "n", "user", "metadata", "stream", "stream_options");
+    private static readonly NameTable MessageNames = new("role", "content", "name", "tool_calls", "tool_call_id", "refusal", "reasoning_content", "thinking_blocks");
+    private static readonly NameTable PartNames = new("type", "text", "image_url", "cache_control", "input_audio", "file", "refusal");
 
     public static ChatRequest Read(ReadOnlyMemory<byte> body)
     {
@@ -16,7 +22,8 @@ internal static class OpenAiChatRequestReader
         foreach (var property in root.EnumerateObject())
         {
             var value = property.Value;
-            switch (property.Name)
+            var name = RequestNames.Of(property);
+            switch (name)
             {
                 case "model": break;
                 case "messages":
@@ -56,7 +63,7 @@ internal static class OpenAiChatRequestReader
                         && value.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
                     break;
                 default:
-                    (request.Extensions ??= new(Format)).Add(property.Name, value);
+                    (request.Extensions ??= new(Format)).Add(name, value);
                     break;
             }
         }
@@ -66,22 +73,21 @@ internal static class OpenAiChatRequestReader
 
     internal static ChatMessage ReadMessage(JsonElement element)
     {
-        var role = element.GetProperty("role").GetString() switch
-        {
-            "system" => ChatRole.System,
-            "developer" => ChatRole.Developer,
-            "user" => ChatRole.User,
-            "assistant" => ChatRole.Assistant,
-            "tool" or "function" => ChatRole.Tool,
-            var other => throw new JsonException($"Unknown message role '{other}'."),
-        };
+        var roleValue = element.GetProperty("role");
+        var role = roleValue.ValueEquals("user"u8) ? ChatRole.User
+            : roleValue.ValueEquals("assistant"u8) ? ChatRole.Assistant
+            : roleValue.ValueEquals("system"u8) ? ChatRole.System
+            : roleValue.ValueEquals("tool"u8) || roleValue.ValueEquals("function"u8) ? ChatRole.Tool
+            : roleValue.ValueEquals("developer"u8) ? ChatRole.Developer
+            : throw new JsonException($"Unknown message role '{roleValue}'.");
         var message = new ChatMessage(role) { ContentForm = ContentForm.Absent };
         string? toolCallId = null;
         List<ContentBlock>? body = null;
         foreach (var property in element.EnumerateObject())
         {
             var value = property.Value;
-            switch (property.Name)
+            var name = MessageNames.Of(property);
+            switch (name)
             {
                 case "role": break;
                 case "name": message.Name = value.GetString(); break;
@@ -114,7 +120,7 @@ internal static class OpenAiChatRequestReader
                     break;
                 case "tool_call_id": toolCallId = value.GetString(); break;
                 default:
-                    (message.Extensions ??= new(Format)).Add(property.Name, value);
+                    (message.Extensions ??= new(Format)).Add(name, value);
                     break;
             }
         }
@@ -139,7 +145,12 @@ internal static class OpenAiChatRequestReader
 
     private static ContentBlock ReadPart(JsonElement part)
     {
-        var type = part.TryGetProperty("type", out var t) ? t.GetString() : null;
+        var typeValue = part.TryGetProperty("type", out var t) ? t : default;
+        // The common type names without a string each.
+        var type = typeValue.ValueKind != JsonValueKind.String ? null
+            : typeValue.ValueEquals("text"u8) ? "text"
+            : typeValue.ValueEquals("image_url"u8) ? "image_url"
+            : typeValue.GetString();
         ContentBlock block = type switch
         {
             "text" => new TextBlock(part.GetProperty("text").GetString()!),
@@ -158,8 +169,9 @@ internal static class OpenAiChatRequestReader
         JsonElement? cacheControl = null;
         foreach (var property in part.EnumerateObject())
         {
-            if (property.Name == "cache_control") cacheControl = property.Value.Clone();
-            else if (property.Name != "type" && property.Name != type) (extensions ??= new(Format)).Add(property.Name, property.Value);
+            var name = PartNames.Of(property);
+            if (name == "cache_control") cacheControl = property.Value.Clone();
+            else if (name != "type" && name != type) (extensions ??= new(Format)).Add(name, property.Value);
         }
         return block with { CacheControl = cacheControl, Extensions = extensions };
     }

@@ -31,14 +31,15 @@ internal sealed class AnthropicProvider(DeploymentOptions options, Uri messagesU
         var stream = relay ? request.Body.Summary.Stream : chat!.Stream;
         ReadOnlyMemory<byte> body;
         var betas = new List<string>();
-        if (relay)
+        // Disposed when this call returns: by then the body has been sent.
+        using var written = relay ? null : AnthropicRequestWriter.Write(chat!, options.Model, (parameter, why) => UnsupportedParameters.Drop(request, Name, parameter, why));
+        if (written is null)
         {
             body = OpenAiBodyRewriter.Rewrite(request.Body.Raw.Span, request.Body.Summary, options.Model, requestUsage: false);
             if (request.Header("anthropic-beta") is { Length: > 0 } clientBetas) betas.AddRange(SplitBetas(clientBetas));
         }
         else
         {
-            var written = AnthropicRequestWriter.Write(chat!, options.Model, (parameter, why) => UnsupportedParameters.Drop(request, Name, parameter, why));
             body = written.Body;
             betas.AddRange(written.Betas);
         }

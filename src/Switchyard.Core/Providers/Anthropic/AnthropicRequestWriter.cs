@@ -7,7 +7,14 @@ using Switchyard.Protocol;
 namespace Switchyard.Providers.Anthropic;
 
 /// <summary>The Messages API body and the beta features it needs (sent as <c>anthropic-beta</c>).</summary>
-internal sealed record AnthropicRequest(ReadOnlyMemory<byte> Body, IReadOnlyList<string> Betas);
+/// <summary>A written Messages API body (in a pooled buffer, returned on dispose once it has been sent) and the betas it needs.</summary>
+internal sealed class AnthropicRequest(PooledBufferWriter buffer, IReadOnlyList<string> betas) : IDisposable
+{
+    public ReadOnlyMemory<byte> Body => buffer.WrittenMemory;
+    public IReadOnlyList<string> Betas { get; } = betas;
+
+    public void Dispose() => buffer.Dispose();
+}
 
 /// <summary>
 /// Encodes a canonical request as an Anthropic Messages API body: system and developer messages go to the top-level
@@ -33,8 +40,8 @@ internal static class AnthropicRequestWriter
     {
         CheckUnsupported(request, drop);
         var betas = new List<string>();
-        // Sized for a typical request so that it is written without regrowing, and handed on without a copy.
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        // Pooled and handed on without a copy: the caller returns it once the body has been sent.
+        var buffer = new PooledBufferWriter();
         using (var writer = new Utf8JsonWriter(buffer, JsonWriting.Options))
         {
             writer.WriteStartObject();
@@ -80,7 +87,7 @@ internal static class AnthropicRequestWriter
             request.Extensions?.WriteTo(writer, ApiFormat.AnthropicMessages, name => name is "thinking" or "top_k" or "output_format" or "metadata");
             writer.WriteEndObject();
         }
-        return new AnthropicRequest(buffer.WrittenMemory, betas.Count == 0 ? [] : betas.Distinct(StringComparer.Ordinal).ToList());
+        return new AnthropicRequest(buffer, betas.Count == 0 ? [] : betas.Distinct(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>OpenAI parameters with no Anthropic equivalent: a 400 naming them unless drop_params.</summary>
