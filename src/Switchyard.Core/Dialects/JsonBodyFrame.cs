@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Unicode;
+using Switchyard.Json;
 using Switchyard.Protocol;
 
 namespace Switchyard.Dialects;
@@ -20,6 +21,16 @@ internal static class JsonBodyFrame
         if (!reader.Read()) throw Invalid("The request body is empty; send a JSON object.", "invalid_json");
         if (reader.TokenType != JsonTokenType.StartObject) throw Invalid("The request body must be a JSON object.", "invalid_json");
         return reader;
+    }
+
+    /// <summary>
+    /// Reads the <c>model</c> member's value (the reader is on its name) and where its token sits, for an in-place rewrite.
+    /// </summary>
+    public static (string Model, int TokenStart, int TokenLength) ReadModel(ref Utf8JsonReader reader, string notAString)
+    {
+        reader.ReadOrThrow();
+        if (reader.TokenType != JsonTokenType.String) throw new GatewayException(GatewayError.BadRequest(notAString, "model", "invalid_type"));
+        return (reader.GetString()!, (int)reader.TokenStartIndex, (int)(reader.BytesConsumed - reader.TokenStartIndex));
     }
 
     /// <summary>The 400 for a body that is not JSON; the parser's message names the line and byte, never the content.</summary>

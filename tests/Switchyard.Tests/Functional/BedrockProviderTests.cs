@@ -24,12 +24,12 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     private const string ClaudePath = "/model/us.anthropic.claude-sonnet-4-20250514-v1%3A0";
     private const string NovaPath = "/model/us.amazon.nova-micro-v1%3A0";
 
-    private EventStreamFakeProvider _upstream = null!;
+    private FakeProvider _upstream = null!;
     private GatewayUnderTest _gateway = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _upstream = await EventStreamFakeProvider.StartAsync();
+        _upstream = await FakeProvider.StartAsync(rawTargets: true);
         var settings = new Dictionary<string, string>
         {
             ["aws_region"] = "us-west-2",
@@ -267,7 +267,7 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     public async Task ToolsSamplingAndStreamTargetMatchTheRecordedStreamRequests()
     {
         var recorded = Recorded("more/bedrock/converse-stream-tool-use.request.json");
-        _upstream.Route(ClaudePath + "/converse-stream", EventStreamFakeProvider.Frames(FixtureCorpus.Bytes("more/bedrock/converse-stream-tool-use.eventstream.bin")));
+        _upstream.Route(ClaudePath + "/converse-stream", FakeReply.EventStream(FixtureCorpus.Bytes("more/bedrock/converse-stream-tool-use.eventstream.bin")));
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 300, Temperature = 0.5f };
         options.Tools.Add(Tool(recorded.GetProperty("toolConfig").GetProperty("tools")[0].GetProperty("toolSpec")));
 
@@ -290,7 +290,7 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     public async Task NovaToolRequestKeepsSystemTopPAndSchemas()
     {
         var recorded = Recorded("more/bedrock/converse-stream-nova-tool-use.request.json");
-        _upstream.Route(NovaPath + "/converse-stream", EventStreamFakeProvider.Frames(FixtureCorpus.Bytes("more/bedrock/converse-stream-nova-tool-use.eventstream.bin")));
+        _upstream.Route(NovaPath + "/converse-stream", FakeReply.EventStream(FixtureCorpus.Bytes("more/bedrock/converse-stream-nova-tool-use.eventstream.bin")));
         var options = new ChatCompletionOptions { TopP = 0.5f };
         foreach (var tool in recorded.GetProperty("toolConfig").GetProperty("tools").EnumerateArray()) options.Tools.Add(Tool(tool.GetProperty("toolSpec")));
 
@@ -455,7 +455,7 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     public async Task EventStreamBecomesAnOpenAiStreamThroughTheSdk(string fixture, string model)
     {
         var bytes = StreamBytes(fixture);
-        _upstream.Route((model == "nova" ? NovaPath : ClaudePath) + "/converse-stream", EventStreamFakeProvider.Frames(bytes));
+        _upstream.Route((model == "nova" ? NovaPath : ClaudePath) + "/converse-stream", FakeReply.EventStream(bytes));
         var facts = StreamFacts.Of(bytes);
 
         var text = new StringBuilder();
@@ -495,14 +495,14 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     public async Task ExpectedFactsOfTheRecordedStreamsHold()
     {
         // more/EXPECTED.md, spelled out: Barcelona tool stream and Nova's inline <thinking> text.
-        _upstream.Route(ClaudePath + "/converse-stream", EventStreamFakeProvider.Frames(FixtureCorpus.Bytes("more/bedrock/converse-stream-tool-use.eventstream.bin")));
+        _upstream.Route(ClaudePath + "/converse-stream", FakeReply.EventStream(FixtureCorpus.Bytes("more/bedrock/converse-stream-tool-use.eventstream.bin")));
         var (text, calls, finish) = await CollectAsync("claude");
         Assert.Equal(70, text.Length);
         Assert.StartsWith("Okay, let me check the weather for Barce", text);
         Assert.Equal(("tooluse_yypYDr71TwCwByoyao4-Vg", "get_weather", """{"location":"Barcelona"}"""), calls.Single());
         Assert.Equal("tool_calls", finish);
 
-        _upstream.Route(NovaPath + "/converse-stream", EventStreamFakeProvider.Frames(FixtureCorpus.Bytes("more/bedrock/converse-stream-nova-tool-use.eventstream.bin")));
+        _upstream.Route(NovaPath + "/converse-stream", FakeReply.EventStream(FixtureCorpus.Bytes("more/bedrock/converse-stream-nova-tool-use.eventstream.bin")));
         (text, calls, finish) = await CollectAsync("nova");
         Assert.Equal(283, text.Length);
         Assert.StartsWith("<thinking> To find the temperature of th", text);
@@ -548,7 +548,7 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     {
         var bytes = StreamBytes(fixture);
         var facts = StreamFacts.Of(bytes);
-        _upstream.Route(ClaudePath + "/converse-stream", EventStreamFakeProvider.Frames(bytes));
+        _upstream.Route(ClaudePath + "/converse-stream", FakeReply.EventStream(bytes));
 
         var (events, done, _) = await StreamRawAsync("""{"model":"claude","stream":true,"reasoning_effort":"low","messages":[{"role":"user","content":"Hello"}]}""");
 
@@ -629,7 +629,7 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     {
         var frames = EventStreamFrames.Split(FixtureCorpus.Bytes("more/bedrock/converse-stream-tool-use.eventstream.bin"));
         var bytes = frames.Take(5).SelectMany(f => f).Concat(EventStreamFrames.Exception("throttlingException", "Too many tokens, please wait before trying again.")).ToArray();
-        _upstream.Route(ClaudePath + "/converse-stream", EventStreamFakeProvider.Frames(bytes));
+        _upstream.Route(ClaudePath + "/converse-stream", FakeReply.EventStream(bytes));
 
         var (events, done, raw) = await StreamRawAsync("""{"model":"claude","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
 
@@ -644,7 +644,7 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     [Fact]
     public async Task ExceptionFrameBeforeAnyOutputIsAnOrdinaryErrorWithItsStatus()
     {
-        _upstream.Route(ClaudePath + "/converse-stream", EventStreamFakeProvider.Frames(EventStreamFrames.Exception("serviceUnavailableException", "Bedrock is unable to process your request.")));
+        _upstream.Route(ClaudePath + "/converse-stream", FakeReply.EventStream(EventStreamFrames.Exception("serviceUnavailableException", "Bedrock is unable to process your request.")));
 
         using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"model":"claude","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
 
@@ -659,7 +659,7 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     public async Task CutOrCorruptStreamFailsInsteadOfCompleting(bool corrupt)
     {
         var bytes = FixtureCorpus.Bytes("more/bedrock/converse-stream-reasoning.eventstream.bin");
-        var reply = EventStreamFakeProvider.Frames(bytes) with { StopAfterEvents = corrupt ? null : 20 };
+        var reply = FakeReply.EventStream(bytes) with { StopAfterEvents = corrupt ? null : 20 };
         if (corrupt)
         {
             var frames = EventStreamFrames.Split(bytes);
@@ -681,7 +681,7 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     [Fact]
     public async Task StalledStreamFailsOnTheIdleTimer()
     {
-        var reply = EventStreamFakeProvider.Frames(FixtureCorpus.Bytes("more/bedrock/converse-stream-tool-use.eventstream.bin")) with { StopAfterEvents = 8, StallInsteadOfAbort = true };
+        var reply = FakeReply.EventStream(FixtureCorpus.Bytes("more/bedrock/converse-stream-tool-use.eventstream.bin")) with { StopAfterEvents = 8, StallInsteadOfAbort = true };
         _upstream.Route(ClaudePath + "/converse-stream", reply);
 
         var (events, done, raw) = await StreamRawAsync("""{"model":"impatient","stream":true,"messages":[{"role":"user","content":"hi"}]}""");

@@ -1,12 +1,6 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 
 namespace Switchyard.Tests.Infrastructure;
 
@@ -107,93 +101,5 @@ public static class EventStreamFrames
             for (var k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
         }
         return ~crc;
-    }
-}
-
-/// <summary>
-/// A fake Bedrock runtime on real Kestrel: JSON replies byte for byte, event streams frame by frame (each frame one flushed
-/// write), and every request recorded with its raw request target (the percent-encoded path that was signed).
-/// </summary>
-public sealed class EventStreamFakeProvider : IAsyncDisposable
-{
-    private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, FakeReply> _routes = new(StringComparer.Ordinal);
-
-    private EventStreamFakeProvider(WebApplication app) => _app = app;
-
-    public Uri BaseAddress { get; private set; } = null!;
-    /// <summary>Received requests; <see cref="ReceivedRequest.Path"/> is the raw request target, not the decoded path.</summary>
-    public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
-    public ReceivedRequest LastRequest => Received.Last();
-
-    public static async Task<EventStreamFakeProvider> StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var fake = new EventStreamFakeProvider(app);
-        app.Run(fake.HandleAsync);
-        await app.StartAsync();
-        fake.BaseAddress = new Uri(app.Urls.First());
-        return fake;
-    }
-
-    /// <summary>Routes a raw request target (e.g. <c>/model/a%3A0/converse</c>) to a reply; <see cref="FakeReply.Streamed"/> means frame by frame.</summary>
-    public void Route(string rawPath, FakeReply reply) => _routes[rawPath] = reply;
-
-    public static FakeReply Frames(byte[] body) => new() { ContentType = "application/vnd.amazon.eventstream", Body = body, Streamed = true };
-
-    private async Task HandleAsync(HttpContext context)
-    {
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body);
-        var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        Received.Enqueue(new ReceivedRequest(
-            context.Request.Method,
-            rawTarget,
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
-            body.ToArray()));
-        var path = rawTarget.Split('?')[0];
-        if (!_routes.TryGetValue(path, out var reply))
-        {
-            context.Response.StatusCode = 404;
-            return;
-        }
-        var aborted = context.RequestAborted;
-        try
-        {
-            context.Response.StatusCode = reply.Status;
-            context.Response.ContentType = reply.ContentType;
-            foreach (var (name, value) in reply.Headers) context.Response.Headers[name] = value;
-            if (!reply.Streamed)
-            {
-                await context.Response.Body.WriteAsync(reply.Body, aborted);
-                return;
-            }
-            var sent = 0;
-            foreach (var frame in EventStreamFrames.Split(reply.Body))
-            {
-                if (reply.StopAfterEvents is { } stop && sent == stop)
-                {
-                    if (reply.StallInsteadOfAbort) await Task.Delay(Timeout.Infinite, aborted);
-                    context.Abort();
-                    return;
-                }
-                await context.Response.Body.WriteAsync(frame, aborted);
-                await context.Response.Body.FlushAsync(aborted);
-                sent++;
-                if (reply.EventDelay > TimeSpan.Zero) await Task.Delay(reply.EventDelay, aborted);
-            }
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }

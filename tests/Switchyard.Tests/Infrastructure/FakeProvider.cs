@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Switchyard.Tests.Infrastructure;
@@ -32,39 +33,48 @@ public sealed record FakeReply
     public bool StallInsteadOfAbort { get; init; }
     /// <summary>Reset the connection before sending anything.</summary>
     public bool AbortBeforeHeaders { get; init; }
-    /// <summary>Split the streamed body into lines (NDJSON) rather than server-sent events.</summary>
-    public bool SplitLines { get; init; }
+    /// <summary>How a streamed body is cut into the writes a provider would make.</summary>
+    public Framing Framing { get; init; }
 
     public static FakeReply Json(byte[] body, int status = 200) => new() { Status = status, Body = body };
 
     public static FakeReply Sse(byte[] body) => new() { ContentType = "text/event-stream", Body = body, Streamed = true };
 
-    public static FakeReply Ndjson(byte[] body) => new() { ContentType = "application/x-ndjson", Body = body, Streamed = true, SplitLines = true };
+    public static FakeReply Ndjson(byte[] body) => new() { ContentType = "application/x-ndjson", Body = body, Streamed = true, Framing = Framing.Lines };
+
+    /// <summary>A binary AWS event stream, written frame by frame.</summary>
+    public static FakeReply EventStream(byte[] body) => new() { ContentType = "application/vnd.amazon.eventstream", Body = body, Streamed = true, Framing = Framing.EventStreamFrames };
 }
+
+/// <summary>The units a streamed fake reply is written in, one flushed write each.</summary>
+public enum Framing { ServerSentEvents, Lines, EventStreamFrames }
 
 /// <summary>
 /// A provider on real Kestrel at 127.0.0.1 that replays recorded bodies byte for byte (streams event by event, flushed as a
-/// provider sends them) and records what it received. One instance per test class; routes are set per test.
+/// provider sends them) and records what it received. One instance per test class; routes are set per test. With
+/// <c>rawTargets</c>, routes and recorded paths are the raw request targets (the percent-encoded path a signature covers).
 /// </summary>
 public sealed class FakeProvider : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, ReplySequence> _routes = new(StringComparer.Ordinal);
 
-    private FakeProvider(WebApplication app) => _app = app;
+    private readonly bool _rawTargets;
+
+    private FakeProvider(WebApplication app, bool rawTargets) => (_app, _rawTargets) = (app, rawTargets);
 
     public Uri BaseAddress { get; private set; } = null!;
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
     /// <summary>Requests whose client (the gateway) went away before the fake finished answering.</summary>
     public int AbortedByClient;
 
-    public static async Task<FakeProvider> StartAsync()
+    public static async Task<FakeProvider> StartAsync(bool rawTargets = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var fake = new FakeProvider(app);
+        var fake = new FakeProvider(app, rawTargets);
         app.Run(fake.HandleAsync);
         await app.StartAsync();
         fake.BaseAddress = new Uri(app.Urls.First());
@@ -85,13 +95,14 @@ public sealed class FakeProvider : IAsyncDisposable
     {
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
+        var target = _rawTargets ? context.Features.Get<IHttpRequestFeature>()!.RawTarget : context.Request.Path + context.Request.QueryString;
         Received.Enqueue(new ReceivedRequest(
             context.Request.Method,
-            context.Request.Path + context.Request.QueryString,
+            target,
             context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
             body.ToArray()));
 
-        if (!_routes.TryGetValue(context.Request.Path, out var sequence))
+        if (!_routes.TryGetValue(_rawTargets ? target.Split('?')[0] : context.Request.Path, out var sequence))
         {
             context.Response.StatusCode = 404;
             return;
@@ -115,7 +126,13 @@ public sealed class FakeProvider : IAsyncDisposable
                 return;
             }
             var sent = 0;
-            foreach (var chunk in reply.SplitLines ? SseChunks.Lines(reply.Body) : SseChunks.Split(reply.Body))
+            var chunks = reply.Framing switch
+            {
+                Framing.Lines => SseChunks.Lines(reply.Body),
+                Framing.EventStreamFrames => EventStreamFrames.Split(reply.Body),
+                _ => SseChunks.Split(reply.Body),
+            };
+            foreach (var chunk in chunks)
             {
                 if (reply.StopAfterEvents is { } stop && sent == stop)
                 {

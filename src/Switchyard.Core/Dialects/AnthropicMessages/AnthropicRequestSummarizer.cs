@@ -44,11 +44,7 @@ internal static class AnthropicRequestSummarizer
             if (reader.TokenType == JsonTokenType.EndObject) break;
             if (reader.ValueTextEquals("model"u8))
             {
-                reader.ReadOrThrow();
-                if (reader.TokenType != JsonTokenType.String) throw Invalid("model: Input should be a valid string", "model", "invalid_type");
-                model = reader.GetString();
-                modelStart = (int)reader.TokenStartIndex;
-                modelLength = (int)(reader.BytesConsumed - reader.TokenStartIndex);
+                (model, modelStart, modelLength) = JsonBodyFrame.ReadModel(ref reader, "model: Input should be a valid string");
             }
             else if (reader.ValueTextEquals("stream"u8))
             {

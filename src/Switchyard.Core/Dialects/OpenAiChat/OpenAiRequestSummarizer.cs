@@ -42,11 +42,7 @@ internal static class OpenAiRequestSummarizer
             if (reader.TokenType == JsonTokenType.EndObject) break;
             if (reader.ValueTextEquals("model"u8))
             {
-                reader.ReadOrThrow();
-                if (reader.TokenType != JsonTokenType.String) throw Invalid("'model' must be a string.", "model", "invalid_type");
-                model = reader.GetString();
-                modelStart = (int)reader.TokenStartIndex;
-                modelLength = (int)(reader.BytesConsumed - reader.TokenStartIndex);
+                (model, modelStart, modelLength) = JsonBodyFrame.ReadModel(ref reader, "'model' must be a string.");
             }
             else if (reader.ValueTextEquals("user"u8))
             {

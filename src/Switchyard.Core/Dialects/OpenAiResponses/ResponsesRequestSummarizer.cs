@@ -53,11 +53,7 @@ internal static class ResponsesRequestSummarizer
             if (reader.TokenType == JsonTokenType.EndObject) break;
             if (reader.ValueTextEquals("model"u8))
             {
-                reader.ReadOrThrow();
-                if (reader.TokenType != JsonTokenType.String) throw Invalid("Invalid type for 'model': expected a string.", "model", "invalid_type");
-                model = reader.GetString();
-                modelStart = (int)reader.TokenStartIndex;
-                modelLength = (int)(reader.BytesConsumed - reader.TokenStartIndex);
+                (model, modelStart, modelLength) = JsonBodyFrame.ReadModel(ref reader, "Invalid type for 'model': expected a string.");
             }
             else if (reader.ValueTextEquals("stream"u8))
             {

@@ -42,7 +42,7 @@ public sealed class BedrockSigningTests
     [Fact]
     public async Task TheProviderSignsWithItsInjectedClockAndRegion()
     {
-        await using var upstream = await EventStreamFakeProvider.StartAsync();
+        await using var upstream = await FakeProvider.StartAsync(rawTargets: true);
         upstream.Route("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse", FakeReply.Json(FixtureCorpus.Bytes("bedrock/converse.response.json")));
         using var pool = new UpstreamClientPool();
         var options = new DeploymentOptions
@@ -75,7 +75,7 @@ public sealed class BedrockSigningTests
     [Fact]
     public async Task ABedrockApiKeyIsSentAsABearerTokenInsteadOfSigning()
     {
-        await using var upstream = await EventStreamFakeProvider.StartAsync();
+        await using var upstream = await FakeProvider.StartAsync(rawTargets: true);
         upstream.Route("/model/amazon.nova-lite-v1%3A0/converse", FakeReply.Json(FixtureCorpus.Bytes("more/bedrock/converse.response.json")));
         using var pool = new UpstreamClientPool();
         var options = new DeploymentOptions
