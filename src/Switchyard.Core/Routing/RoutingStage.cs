@@ -34,7 +34,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         if (_settings.SessionAffinityTtl is { } ttl) _affinity = new SessionAffinity(ttl, _settings.Time);
     }
 
-    public DeploymentHealth HealthOf(Deployment deployment) => _health.GetOrAdd(deployment, _ => new DeploymentHealth(_settings));
+    private DeploymentHealth HealthOf(Deployment deployment) => _health.GetOrAdd(deployment, _ => new DeploymentHealth(_settings));
 
     public override async ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
     {

@@ -24,7 +24,7 @@ public sealed class GatewayServices : IDisposable
         Pipeline = new GatewayPipelineBuilder()
             .Use(next => new AuthenticationStage(next, Authenticator))
             .Use(next => new ResponsesStoreStage(next, ResponseStore))
-            .Use(next => Router = new RoutingStage(next, Catalog, new RouterSettings
+            .Use(next => new RoutingStage(next, Catalog, new RouterSettings
             {
                 Strategy = options.Router.Strategy,
                 GroupStrategies = options.Router.GroupStrategies,
@@ -49,7 +49,6 @@ public sealed class GatewayServices : IDisposable
     public GatewayHandler Pipeline { get; }
     /// <summary>Responses API answers kept for <c>previous_response_id</c>, scoped to the key that created them.</summary>
     public IResponseStore ResponseStore { get; } = new InMemoryResponseStore();
-    public RoutingStage Router { get; private set; } = null!;
 
     public void Dispose() => Pool.Dispose();
 }
