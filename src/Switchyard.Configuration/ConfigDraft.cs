@@ -32,6 +32,11 @@ internal sealed class ConfigDraft
     public string? DataDirectory { get; set; }
     public string? DatabaseUrl { get; set; }
     public double? MaxRequestBodyMegabytes { get; set; }
+    public double? KeyCacheTtlSeconds { get; set; }
+    public bool? RequestLog { get; set; }
+    public bool? LogBodies { get; set; }
+    public double? LogRetentionDays { get; set; }
+    public Switchyard.Keys.SpendLimits GlobalLimits { get; set; } = Switchyard.Keys.SpendLimits.None;
 
     public Dictionary<string, ProviderDraft> Providers { get; } = new(StringComparer.Ordinal);
 }

@@ -30,6 +30,8 @@ internal sealed class DeploymentDraft
     public double? IdleTimeoutSeconds { get; set; }
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+    /// <summary>The entry's price override as written (native <c>price:</c>, LiteLLM per-token costs and limits); null when none.</summary>
+    public PriceDraft? Price { get; set; }
 
     private readonly Dictionary<string, (string Path, Mark? At)> fieldLocations = new(StringComparer.Ordinal);
 

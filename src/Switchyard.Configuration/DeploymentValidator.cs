@@ -31,6 +31,8 @@ internal static class DeploymentValidator
         {
             ResolveCredentials(draft, context);
         }
+        // Prices are resolved against the catalog entry of a known provider and model only, so a typo there is one error, not two.
+        var price = context.Errors.Count == errorsBefore ? PriceReader.Resolve(draft, context) : null;
         if (context.Errors.Count > errorsBefore)
         {
             return null;
@@ -54,6 +56,7 @@ internal static class DeploymentValidator
             },
             Headers = new Dictionary<string, string>(draft.Headers, StringComparer.OrdinalIgnoreCase),
             Settings = new Dictionary<string, string>(draft.Settings, StringComparer.Ordinal),
+            Price = price,
             Source = draft.Source,
         };
     }

@@ -50,4 +50,15 @@ public sealed record ServerOptions
     public string? DatabaseUrl { get; init; }
     /// <summary>Largest request body accepted, in bytes; larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>How long a virtual key lookup is cached: the longest a revocation takes to reach every instance.</summary>
+    public TimeSpan KeyCacheTtl { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Write the spend ledger and request log (off: no spend tracking, budgets cannot be enforced).</summary>
+    public bool RequestLog { get; init; } = true;
+    /// <summary>Store request and response bodies with the request log (redacted).</summary>
+    public bool LogBodies { get; init; }
+    /// <summary>Delete request-log rows older than this; null keeps them.</summary>
+    public TimeSpan? LogRetention { get; init; }
+    /// <summary>Limits on the whole gateway, over every key (budget, rpm, tpm, max_parallel).</summary>
+    public Switchyard.Keys.SpendLimits GlobalLimits { get; init; } = Switchyard.Keys.SpendLimits.None;
 }

@@ -52,6 +52,11 @@ internal static class GatewayOptionsBuilder
                 MaxRequestBodyBytes = draft.MaxRequestBodyMegabytes is { } megabytes
                     ? (long)Math.Round(megabytes * BytesPerMegabyte)
                     : serverDefaults.MaxRequestBodyBytes,
+                KeyCacheTtl = draft.KeyCacheTtlSeconds is { } ttl ? TimeSpan.FromSeconds(ttl) : serverDefaults.KeyCacheTtl,
+                RequestLog = draft.RequestLog ?? serverDefaults.RequestLog,
+                LogBodies = draft.LogBodies ?? serverDefaults.LogBodies,
+                LogRetention = draft.LogRetentionDays is { } days ? TimeSpan.FromDays(days) : null,
+                GlobalLimits = draft.GlobalLimits,
             },
             Providers = ProviderCredentialsBuilder.Build(draft, context, knownProviders),
             UnsupportedKeys = [.. context.UnsupportedKeys],

@@ -35,6 +35,9 @@ internal static class LiteLlmConfigReader
         draft.DropParams = settings.GetBoolean("drop_params") ?? draft.DropParams;
         draft.Retries = settings.GetInteger("num_retries", minimum: 0) ?? draft.Retries;
         draft.TotalTimeoutSeconds = settings.GetTimeoutSeconds("request_timeout") ?? draft.TotalTimeoutSeconds;
+        // LiteLLM's proxy-wide budget.
+        draft.GlobalLimits = LimitsReader.Read(settings, draft.GlobalLimits,
+            budget: "max_budget", period: "budget_duration", soft: null, rpm: null, tpm: null, parallel: null);
         // LiteLLM accepts the fallback lists here as well as in router_settings.
         FallbackReader.Read(settings, "fallbacks", draft.Fallbacks);
         FallbackReader.Read(settings, "context_window_fallbacks", draft.ContextWindowFallbacks);
@@ -72,6 +75,16 @@ internal static class LiteLlmConfigReader
         }
         draft.MasterKey = general.GetString("master_key") ?? draft.MasterKey;
         draft.DatabaseUrl = general.GetString("database_url") ?? draft.DatabaseUrl;
+        if (general.GetBoolean("disable_spend_logs") is { } disabled) draft.RequestLog = !disabled;
+        draft.LogBodies = general.GetBoolean("store_prompts_in_spend_logs") ?? draft.LogBodies;
+        if (general.GetString("maximum_spend_logs_retention_period") is { } retention)
+        {
+            draft.LogRetentionDays = LimitsReader.Days(general, "maximum_spend_logs_retention_period", retention) ?? draft.LogRetentionDays;
+        }
+        draft.GlobalLimits = draft.GlobalLimits with
+        {
+            MaxParallel = general.GetInteger("global_max_parallel_requests", minimum: 1) ?? draft.GlobalLimits.MaxParallel,
+        };
         draft.MaxRequestBodyMegabytes = general.GetPositiveNumber("max_request_size_mb", maximum: NativeConfigReader.MaxRequestBodyMegabytes) ?? draft.MaxRequestBodyMegabytes;
         general.ReportUnreadKeys();
     }

@@ -19,14 +19,11 @@ internal static class LiteLlmModelReader
         ("vertex_credentials", "vertex_credentials"),
         ("aws_bedrock_runtime_endpoint", "aws_bedrock_runtime_endpoint"),
         ("mock_response", "mock_response"),
-        // LiteLLM accepts custom pricing on the deployment as well as in model_info.
-        ("input_cost_per_token", "input_cost_per_token"),
-        ("output_cost_per_token", "output_cost_per_token"),
     ];
 
-    /// <summary>The parts of <c>model_info</c> the gateway uses (pricing and limits).</summary>
+    /// <summary>The parts of <c>model_info</c> the gateway uses besides pricing (limits, the model to price as).</summary>
     private static readonly string[] ModelInfoSettings =
-        ["input_cost_per_token", "output_cost_per_token", "max_tokens", "max_input_tokens", "max_output_tokens", "base_model", "mode"];
+        ["max_tokens", "max_input_tokens", "max_output_tokens", "base_model", "mode"];
 
     public static DeploymentDraft? Read(YamlSection entry, IReadOnlySet<string> knownProviders)
     {
@@ -46,6 +43,8 @@ internal static class LiteLlmModelReader
         }
         if (entry.GetMapping("model_info") is { } info)
         {
+            // LiteLLM accepts custom pricing on the deployment as well as in model_info; model_info is read last and wins.
+            PriceReader.ReadLiteLlm(info, draft.Price ??= new PriceDraft(), draft.Settings);
             foreach (var key in ModelInfoSettings)
             {
                 if (info.GetString(key) is { } value)
@@ -54,6 +53,10 @@ internal static class LiteLlmModelReader
                 }
             }
             info.ReportUnreadKeys();
+        }
+        if (draft.Price is { } price)
+        {
+            PriceReader.ReadLimits(price, draft.Settings);
         }
         entry.ReportUnreadKeys();
 
@@ -85,6 +88,7 @@ internal static class LiteLlmModelReader
                 draft.Settings[limit] = value.ToString(CultureInfo.InvariantCulture);
             }
         }
+        PriceReader.ReadLiteLlm(parameters, draft.Price ??= new PriceDraft(), draft.Settings);
         foreach (var (liteLlm, setting) in SettingParameters)
         {
             if (parameters.GetString(liteLlm) is { } value)

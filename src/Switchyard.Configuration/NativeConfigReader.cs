@@ -66,6 +66,12 @@ internal static class NativeConfigReader
         draft.DataDirectory = server.GetString("data_dir") ?? draft.DataDirectory;
         draft.DatabaseUrl = server.GetString("database_url") ?? draft.DatabaseUrl;
         draft.MaxRequestBodyMegabytes = server.GetPositiveNumber("max_request_body_mb", maximum: MaxRequestBodyMegabytes) ?? draft.MaxRequestBodyMegabytes;
+        draft.KeyCacheTtlSeconds = server.GetPositiveNumber("key_cache_ttl", maximum: 3600) ?? draft.KeyCacheTtlSeconds;
+        draft.RequestLog = server.GetBoolean("request_log") ?? draft.RequestLog;
+        draft.LogBodies = server.GetBoolean("log_bodies") ?? draft.LogBodies;
+        draft.LogRetentionDays = server.GetPositiveNumber("log_retention_days") ?? draft.LogRetentionDays;
+        draft.GlobalLimits = LimitsReader.Read(server, draft.GlobalLimits,
+            budget: "max_budget_usd", period: "budget_period", soft: "soft_budget_usd", rpm: "rpm", tpm: "tpm", parallel: "max_parallel");
         server.ReportUnreadKeys();
     }
 

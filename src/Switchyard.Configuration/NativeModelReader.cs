@@ -17,6 +17,7 @@ internal static class NativeModelReader
             FirstByteTimeoutSeconds = entry.GetTimeoutSeconds("stream_timeout"),
             ConnectTimeoutSeconds = entry.GetTimeoutSeconds("connect_timeout"),
             IdleTimeoutSeconds = entry.GetTimeoutSeconds("idle_timeout"),
+            Price = PriceReader.ReadNative(entry),
         };
         foreach (var field in (string[])["name", "provider", "model", "api_key", "api_base"])
         {

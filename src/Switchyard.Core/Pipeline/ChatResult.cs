@@ -19,6 +19,8 @@ public sealed class ChatResult
 
     /// <summary>Usage picked out of the answer (for a stream: filled in as the stream is read).</summary>
     public Usage? Usage { get; set; }
+    /// <summary>What the call cost, once metered (non-streaming answers; a stream's cost is known only at its end).</summary>
+    public Pricing.Cost? Cost { get; set; }
     /// <summary>Time spent waiting on the upstream before this result was returned.</summary>
     public TimeSpan UpstreamTime { get; init; }
 }

@@ -33,14 +33,23 @@ public sealed class GatewayRequest
     public int AttemptCounter;
 
     public long StartTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    /// <summary>This request's metering (reservations, timings, the ledger row), set by the ledger stage.</summary>
+    public Ledger.RequestMeter? Meter { get; set; }
+
+    /// <summary>Headers a stage adds to the answer (<c>x-ratelimit-*</c>, budget warnings).</summary>
+    public List<KeyValuePair<string, string>>? ResponseHeaders { get; set; }
 }
 
 /// <summary>Per-request limits (LiteLLM's <c>timeout</c> and <c>stream_timeout</c>).</summary>
 public sealed record RequestTimeouts(TimeSpan? Total, TimeSpan? FirstByte);
 
-/// <summary>The authenticated identity behind a request.</summary>
+/// <summary>The authenticated identity behind a request: the master key, or a virtual key with its team.</summary>
 public sealed record Caller(string Id, bool IsAdmin)
 {
+    public Keys.VirtualKey? Key { get; init; }
+    public Keys.Team? Team { get; init; }
+
     public static readonly Caller Anonymous = new("anonymous", IsAdmin: false);
     public static readonly Caller Master = new("master", IsAdmin: true);
 }

@@ -9,6 +9,8 @@ public enum ErrorKind
     NotFound,
     RequestTooLarge,
     RateLimited,
+    /// <summary>A budget would be exceeded (402): not a rate limit, so SDKs do not retry it.</summary>
+    BudgetExceeded,
     Timeout,
     UpstreamError,
     Unavailable,
@@ -29,6 +31,9 @@ public sealed record GatewayError(int Status, ErrorKind Kind, string Message)
     public bool HasStatus(IReadOnlySet<int> codes) => codes.Contains(Status) || UpstreamStatus is { } upstream && codes.Contains(upstream);
 
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>Extra response headers that explain the error (<c>x-ratelimit-*</c> on a 429).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Headers { get; init; }
 
     public static GatewayError BadRequest(string message, string? param = null, string code = "invalid_request") =>
         new(400, ErrorKind.InvalidRequest, message) { Param = param, Code = code };

@@ -1,12 +1,16 @@
+using Switchyard.Pricing;
 using Switchyard.Providers;
 
 namespace Switchyard.Routing;
 
 /// <summary>A configured deployment with its live provider client. Immutable; shared by all requests.</summary>
-public sealed class Deployment(DeploymentOptions options, IProvider provider)
+public sealed class Deployment(DeploymentOptions options, IProvider provider, ModelPrice? price = null)
 {
     public DeploymentOptions Options { get; } = options;
     public IProvider Provider { get; } = provider;
+
+    /// <summary>What a call costs: the config's price for this entry, else the pricing catalog's; null when unknown.</summary>
+    public ModelPrice? Price { get; } = price;
 
     public string Name => Options.Name;
     public string Model => Options.Model;

@@ -1,3 +1,5 @@
+using Switchyard.Pricing;
+
 namespace Switchyard.Routing;
 
 /// <summary>One upstream deployment as configured: a provider, the model it serves, where and with which secret.</summary>
@@ -21,6 +23,12 @@ public sealed record DeploymentOptions
     /// <summary>A numeric setting (prices, rpm, tpm, mock timings), or null when absent or not a number.</summary>
     public double? Number(string key) =>
         Settings.TryGetValue(key, out var text) && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    /// <summary>
+    /// The price configured for this entry (native <c>price:</c>, LiteLLM per-token costs), already laid over the catalog entry
+    /// so that rates and limits it leaves out come from there; null when the config says nothing and the catalog decides.
+    /// </summary>
+    public ModelPrice? Price { get; init; }
 
     /// <summary>Where this entry came from in the config file, for error messages (e.g. "models[2]").</summary>
     public string Source { get; init; } = "";

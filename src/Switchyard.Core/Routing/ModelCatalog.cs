@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Switchyard.Pricing;
 using Switchyard.Providers;
 
 namespace Switchyard.Routing;
@@ -13,20 +14,23 @@ public sealed class ModelCatalog
     private readonly IReadOnlyDictionary<string, (string? ApiKey, string? ApiBase)> _directProviders;
     private readonly ProviderRegistry _registry;
     private readonly TimeoutOptions _defaultTimeouts;
+    private readonly PricingCatalog _pricing;
     private readonly ConcurrentDictionary<string, Deployment[]> _direct = new(StringComparer.Ordinal);
 
     public ModelCatalog(
         IEnumerable<DeploymentOptions> deployments,
         ProviderRegistry registry,
         IReadOnlyDictionary<string, (string? ApiKey, string? ApiBase)>? directProviders = null,
-        TimeoutOptions? defaultTimeouts = null)
+        TimeoutOptions? defaultTimeouts = null,
+        PricingCatalog? pricing = null)
     {
+        _pricing = pricing ?? PricingCatalog.Default;
         _registry = registry;
         _directProviders = directProviders ?? new Dictionary<string, (string?, string?)>();
         _defaultTimeouts = defaultTimeouts ?? TimeoutOptions.Default;
         _groups = deployments
             .GroupBy(d => d.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(o => new Deployment(o, registry.Create(o))).ToArray(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.Select(o => new Deployment(o, registry.Create(o), PriceOf(o))).ToArray(), StringComparer.Ordinal);
         PublicNames = [.. _groups.Keys];
     }
 
@@ -39,6 +43,9 @@ public sealed class ModelCatalog
         if (_groups.TryGetValue(model, out var group)) return group;
         return TryDirect(model);
     }
+
+    /// <summary>The config's price wins (it was laid over the catalog when the config was read); otherwise the catalog's, or null: unpriced.</summary>
+    private ModelPrice? PriceOf(DeploymentOptions options) => options.Price ?? _pricing.FindFor(options);
 
     private Deployment[]? TryDirect(string model)
     {
@@ -58,7 +65,7 @@ public sealed class ModelCatalog
                 Timeouts = _defaultTimeouts,
                 Source = $"direct address '{model}'",
             };
-            return [new Deployment(options, _registry.Create(options))];
+            return [new Deployment(options, _registry.Create(options), PriceOf(options))];
         });
     }
 }

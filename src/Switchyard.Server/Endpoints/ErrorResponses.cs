@@ -19,6 +19,7 @@ internal static class ErrorResponses
         {
             response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
+        foreach (var (name, value) in error.Headers ?? []) response.Headers[name] = value;
         dialect.WriteError(response.BodyWriter, error);
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }

@@ -26,11 +26,12 @@ public static class GatewayHost
         });
         builder.WebHost.UseUrls($"http://{FormatHost(options.Server.Host)}:{options.Server.Port}");
 
-        var services = new GatewayServices(options);
-        builder.Services.AddSingleton(services);
+        builder.Services.AddSingleton(provider => new GatewayServices(options, provider.GetRequiredService<ILoggerFactory>()));
+        // Registered before the web server, so it migrates before the first request and drains the ledger after the last.
+        builder.Services.AddHostedService<GatewayLifetime>();
 
         var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(services.Dispose);
+        var services = app.Services.GetRequiredService<GatewayServices>();
         GatewayEndpoints.Map(app, services);
         ReportStartup(app.Logger, options, services);
         return app;
@@ -47,7 +48,7 @@ public static class GatewayHost
         {
             logger.LogWarning("Config keys Switchyard does not support yet, and ignores: {Keys}", string.Join(", ", options.UnsupportedKeys));
         }
-        if (services.Authenticator.IsOpen)
+        if (services.MasterAuthenticator.IsOpen)
         {
             logger.LogWarning("No master key is set (server.master_key or SWITCHYARD_MASTER_KEY): every caller is allowed. Set one before exposing the gateway beyond this machine.");
         }

@@ -1,17 +1,27 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Switchyard.Admission;
 using Switchyard.Auth;
+using Switchyard.Budgets;
 using Switchyard.Configuration;
 using Switchyard.Dialects.OpenAiResponses;
+using Switchyard.Keys;
+using Switchyard.Ledger;
+using Switchyard.Persistence;
 using Switchyard.Pipeline;
 using Switchyard.Providers;
+using Switchyard.RateLimits;
 using Switchyard.Routing;
+using Switchyard.Storage;
 
 namespace Switchyard.Server.Hosting;
 
-/// <summary>Everything a request needs, built once from the resolved config: the catalog, the authenticator, the stores and the pipeline.</summary>
-public sealed class GatewayServices : IDisposable
+/// <summary>Everything a request needs, built once from the resolved config: the catalog, the store, the authenticator and the pipeline.</summary>
+public sealed class GatewayServices : IAsyncDisposable
 {
-    public GatewayServices(GatewayOptions options)
+    public GatewayServices(GatewayOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
+        loggers ??= NullLoggerFactory.Instance;
+        Time = time ?? TimeProvider.System;
         Options = options;
         Pool = new UpstreamClientPool();
         Registry = ProviderRegistry.CreateDefault(Pool);
@@ -20,9 +30,18 @@ public sealed class GatewayServices : IDisposable
             Registry,
             options.Providers.ToDictionary(p => p.Key, p => (p.Value.ApiKey, p.Value.ApiBase)),
             options.Router.Timeouts);
-        Authenticator = new MasterKeyAuthenticator(options.Server.MasterKey);
-        Pipeline = new GatewayPipelineBuilder()
-            .Use(next => new AuthenticationStage(next, Authenticator))
+        Store = GatewayStore.Open(options.Server.DatabaseUrl, options.Server.DataDirectory);
+        MasterAuthenticator = new MasterKeyAuthenticator(options.Server.MasterKey);
+        Authenticator = new VirtualKeyAuthenticator(MasterAuthenticator, Store.Keys, options.Server.KeyCacheTtl, Time);
+        Budgets = new BudgetAccountant(new LedgerSpendSource(Store.Ledger), Time);
+        Ledger = new LedgerWriter(Store.Ledger, loggers.CreateLogger("Switchyard.Ledger"));
+        var recorder = new LedgerRecorder(Ledger, Budgets, Time, loggers.CreateLogger("Switchyard.Ledger"));
+        var admission = new AdmissionLimits(options.Server.GlobalLimits, RateLimits, Budgets, new CallEstimator(Catalog));
+
+        var builder = new GatewayPipelineBuilder().Use(next => new AuthenticationStage(next, Authenticator));
+        if (options.Server.RequestLog) builder.Use(next => new LedgerStage(next, recorder));
+        Pipeline = builder
+            .Use(next => new AdmissionStage(next, admission))
             .Use(next => new ResponsesStoreStage(next, ResponseStore))
             .Use(next => new RoutingStage(next, Catalog, new RouterSettings
             {
@@ -41,14 +60,48 @@ public sealed class GatewayServices : IDisposable
             .Build(new ProviderStage());
     }
 
+    private int _disposed;
+
     public GatewayOptions Options { get; }
+    public TimeProvider Time { get; }
     public UpstreamClientPool Pool { get; }
     public ProviderRegistry Registry { get; }
     public ModelCatalog Catalog { get; }
-    public MasterKeyAuthenticator Authenticator { get; }
+    public IGatewayStore Store { get; }
+    public MasterKeyAuthenticator MasterAuthenticator { get; }
+    public VirtualKeyAuthenticator Authenticator { get; }
+    public BudgetAccountant Budgets { get; }
+    public RateLimitRegistry RateLimits { get; } = new(TimeProvider.System);
+    public LedgerWriter Ledger { get; }
     public GatewayHandler Pipeline { get; }
     /// <summary>Responses API answers kept for <c>previous_response_id</c>, scoped to the key that created them.</summary>
     public IResponseStore ResponseStore { get; } = new InMemoryResponseStore();
 
-    public void Dispose() => Pool.Dispose();
+    /// <summary>Brings the database up to date and closes the books of a previous process: rows it left pending are marked interrupted.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Store.MigrateAsync(cancellationToken);
+        await Store.Ledger.MarkInterruptedAsync(Time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+    }
+
+    /// <summary>Drains the ledger queue (every row committed), then closes the store and the upstream connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await Ledger.DisposeAsync();
+        await Store.DisposeAsync();
+        RateLimits.Dispose();
+        Pool.Dispose();
+    }
+}
+
+/// <summary>Budget scopes read their spend from the ledger: <c>key:ID</c>, <c>team:ID</c> or <c>global</c>.</summary>
+internal sealed class LedgerSpendSource(ILedgerStore ledger) : ISpendSource
+{
+    public Task<long> SpentSinceAsync(string scopeId, long sinceMs, CancellationToken cancellationToken) => scopeId switch
+    {
+        _ when scopeId.StartsWith("key:", StringComparison.Ordinal) => ledger.SpentSinceAsync(scopeId[4..], null, sinceMs, cancellationToken),
+        _ when scopeId.StartsWith("team:", StringComparison.Ordinal) => ledger.SpentSinceAsync(null, scopeId[5..], sinceMs, cancellationToken),
+        _ => ledger.SpentSinceAsync(null, null, sinceMs, cancellationToken),
+    };
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Switchyard.Configuration;
 using Switchyard.Providers;
 using Switchyard.Server.Hosting;
+using Switchyard.Tests.Infrastructure;
 
 namespace Switchyard.Tests.Server;
 
@@ -42,7 +43,7 @@ public sealed class StartupWarningTests
         Assert.True(loaded.Succeeded, string.Join("; ", loaded.Errors));
         var logs = new Collected();
 
-        await using var app = GatewayHost.Build(loaded.Options! with { Server = loaded.Options!.Server with { Port = 0 } }, logging => logging.AddProvider(logs));
+        await using var app = GatewayHost.Build(loaded.Options! with { Server = loaded.Options!.Server with { Port = 0, DataDirectory = GatewayUnderTest.TemporaryDataDirectory() } }, logging => logging.AddProvider(logs));
 
         var warnings = logs.Lines.Where(l => l.Level == LogLevel.Warning).Select(l => l.Message).ToList();
         var unsupported = Assert.Single(warnings, w => w.Contains("does not support", StringComparison.Ordinal));

@@ -33,6 +33,7 @@ internal static class AnthropicErrorWriter
         ErrorKind.NotFound => "not_found_error",
         ErrorKind.RequestTooLarge => "request_too_large",
         ErrorKind.RateLimited => "rate_limit_error",
+        ErrorKind.BudgetExceeded => "billing_error",
         ErrorKind.Timeout => "timeout_error",
         ErrorKind.Unavailable => "overloaded_error",
         _ => "api_error",

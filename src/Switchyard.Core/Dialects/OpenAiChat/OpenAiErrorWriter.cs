@@ -27,6 +27,7 @@ internal static class OpenAiErrorWriter
         ErrorKind.Authentication => "authentication_error",
         ErrorKind.PermissionDenied => "permission_error",
         ErrorKind.RateLimited => "rate_limit_error",
+        ErrorKind.BudgetExceeded => "budget_exceeded",
         ErrorKind.Timeout => "timeout_error",
         ErrorKind.Unavailable => "service_unavailable_error",
         ErrorKind.UpstreamError => "api_error",

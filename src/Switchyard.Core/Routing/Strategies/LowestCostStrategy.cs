@@ -1,8 +1,8 @@
 namespace Switchyard.Routing.Strategies;
 
 /// <summary>
-/// The deployment with the lowest configured price (input plus output per token, from <c>input_cost_per_token</c> and
-/// <c>output_cost_per_token</c>); deployments without a price come last; ties go to the next strategy, weighted random.
+/// The deployment with the lowest price (input plus output per million tokens, from <see cref="Deployment.Price"/>: the config's
+/// price, else the pricing catalog's); deployments without a price come last; ties go to the next strategy, weighted random.
 /// </summary>
 public sealed class LowestCostStrategy(Random random) : IRoutingStrategy
 {
@@ -16,10 +16,18 @@ public sealed class LowestCostStrategy(Random random) : IRoutingStrategy
         return _tieBreak.Pick([.. candidates.Where(c => Price(c) == cheapest)]);
     }
 
-    public static double Price(RoutedDeployment candidate)
+    /// <summary>Dollars per million input plus output tokens; <see cref="decimal.MaxValue"/> when unpriced, so it sorts last.</summary>
+    public static decimal Price(RoutedDeployment candidate)
     {
-        var options = candidate.Deployment.Options;
-        var price = (options.Number("input_cost_per_token") ?? 0) + (options.Number("output_cost_per_token") ?? 0);
-        return price > 0 ? price : double.MaxValue;
+        var deployment = candidate.Deployment;
+        if ((deployment.Price ?? deployment.Options.Price) is { } known)
+        {
+            // A known price of zero (a free embedding model) really is the cheapest.
+            return known.InputPerMTok + known.OutputPerMTok;
+        }
+        // A Deployment built by hand (not through ModelCatalog) has no resolved price; its LiteLLM per-token settings still count.
+        var options = deployment.Options;
+        var perToken = (decimal)(options.Number("input_cost_per_token") ?? 0) + (decimal)(options.Number("output_cost_per_token") ?? 0);
+        return perToken > 0 ? perToken * 1_000_000m : decimal.MaxValue;
     }
 }

@@ -1,0 +1,49 @@
+using Switchyard.Budgets;
+using Switchyard.Keys;
+
+namespace Switchyard.Configuration;
+
+/// <summary>Reads budget and rate limits from a config section, in dollars, into micro-dollar <see cref="SpendLimits"/>.</summary>
+internal static class LimitsReader
+{
+    public static SpendLimits Read(YamlSection section, SpendLimits current, string budget, string period, string? soft, string? rpm, string? tpm, string? parallel)
+    {
+        var limits = current with
+        {
+            MaxBudgetMicros = Micros(section.GetNumber(budget), section, budget) ?? current.MaxBudgetMicros,
+            SoftBudgetMicros = soft is null ? current.SoftBudgetMicros : Micros(section.GetNumber(soft), section, soft) ?? current.SoftBudgetMicros,
+            Rpm = rpm is null ? current.Rpm : section.GetInteger(rpm, minimum: 1) ?? current.Rpm,
+            Tpm = tpm is null ? current.Tpm : section.GetInteger(tpm, minimum: 1) ?? current.Tpm,
+            MaxParallel = parallel is null ? current.MaxParallel : section.GetInteger(parallel, minimum: 1) ?? current.MaxParallel,
+        };
+        if (section.GetString(period) is { } text)
+        {
+            if (BudgetPeriod.TryParse(text, out var parsed)) limits = limits with { BudgetPeriod = parsed.ToString() };
+            else section.Context.Error(section.PathOf(period), $"expected {BudgetPeriod.Forms}, got '{text}'");
+        }
+        return limits;
+    }
+
+    /// <summary>A duration such as <c>30d</c> in days (LiteLLM's retention period).</summary>
+    public static double? Days(YamlSection section, string key, string text)
+    {
+        if (BudgetPeriod.TryParse(text, out var period))
+        {
+            var start = DateTimeOffset.UnixEpoch.AddYears(30).ToUnixTimeMilliseconds();
+            return (period.NextWindowStart(start) - period.WindowStart(start)) / 86_400_000d;
+        }
+        section.Context.Error(section.PathOf(key), $"expected {BudgetPeriod.Forms}, got '{text}'");
+        return null;
+    }
+
+    private static long? Micros(double? dollars, YamlSection section, string key)
+    {
+        if (dollars is null) return null;
+        if (dollars < 0 || double.IsNaN(dollars.Value) || dollars > 1e9)
+        {
+            section.Context.Error(section.PathOf(key), $"must be a number of dollars from 0 to 1e9, got {dollars}");
+            return null;
+        }
+        return (long)Math.Round((decimal)dollars.Value * 1_000_000m);
+    }
+}

@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging;
+using Switchyard.Budgets;
+using Switchyard.Pipeline;
+using Switchyard.Pricing;
+using Switchyard.Protocol;
+
+namespace Switchyard.Ledger;
+
+/// <summary>
+/// Records every authenticated request in the ledger, once, under the gateway's request id: a pending row when admission
+/// lets it through (so a crash mid-call leaves a trace), and its final row when it ends. The final row of a billed answer
+/// is durable before the answer is returned (for a stream: before its terminal event is released), so killing the process
+/// cannot lose a request the client saw finish. Settles the budget and rate reservations with the actual cost and tokens.
+/// </summary>
+public sealed class LedgerStage(GatewayHandler inner, LedgerRecorder recorder) : DelegatingGatewayHandler(inner)
+{
+    public override async ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var meter = recorder.Start(request);
+        ChatResult result;
+        try
+        {
+            result = await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GatewayException ex)
+        {
+            await recorder.FinishAsync(request, meter, null, meter.Admitted ? RequestState.Failed : RequestState.Rejected, ex.Error.Status, ex.Error).ConfigureAwait(false);
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await recorder.FinishAsync(request, meter, null, RequestState.Cancelled, 499, null).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception)
+        {
+            await recorder.FinishAsync(request, meter, null, RequestState.Failed, 500, null).ConfigureAwait(false);
+            throw;
+        }
+
+        if (result.Stream is { } stream)
+        {
+            return new ChatResult
+            {
+                Deployment = result.Deployment,
+                Format = result.Format,
+                StatusCode = result.StatusCode,
+                Stream = new MeteredResponseStream(stream, request, meter, result, recorder),
+                UpstreamTime = result.UpstreamTime,
+            };
+        }
+        result.Cost = await recorder.FinishAsync(request, meter, result, RequestState.Completed, result.StatusCode, null).ConfigureAwait(false);
+        return result;
+    }
+}
+
+/// <summary>Builds ledger rows and settles reservations; shared by the ledger stage and metered streams.</summary>
+public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets, TimeProvider time, ILogger logger)
+{
+    /// <summary>How long a request waits for its row to be durable before answering anyway (the row stays queued).</summary>
+    public TimeSpan DurableWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    public RequestMeter Start(GatewayRequest request)
+    {
+        var meter = new RequestMeter(Now, m => writer.Enqueue(Row(request, m, null, RequestState.Pending, 0, null, default, null)));
+        request.Meter = meter;
+        return meter;
+    }
+
+    /// <summary>Settles the request's reservations and writes its final row; returns its cost.</summary>
+    public async Task<Cost> FinishAsync(GatewayRequest request, RequestMeter meter, ChatResult? result, RequestState state, int status, GatewayError? error, Usage? streamUsage = null)
+    {
+        var usage = streamUsage ?? result?.Usage ?? result?.Response?.Usage;
+        var price = result?.Deployment.Price ?? request.Target?.Price;
+        var cost = CostOf(usage, price, meter, state);
+        if (meter.Reservation is { } reservation)
+        {
+            foreach (var crossed in budgets.Settle(reservation, cost.Micros, meter.BudgetScopes))
+            {
+                logger.LogWarning("Soft budget of {Scope} reached (request {RequestId})", crossed, request.RequestId);
+            }
+        }
+        meter.Rate?.Settle(usage?.TotalTokens ?? 0, release: usage is null);
+
+        var row = Row(request, meter, result, state, status, usage, cost, error);
+        if (meter.Admitted || state == RequestState.Completed)
+        {
+            var durable = writer.AppendAsync(row);
+            if (await Task.WhenAny(durable, Task.Delay(DurableWait, time)).ConfigureAwait(false) != durable)
+            {
+                logger.LogError("Ledger row for {RequestId} not durable after {Seconds}s; answering, the row stays queued", request.RequestId, DurableWait.TotalSeconds);
+            }
+        }
+        else
+        {
+            writer.Enqueue(row);
+        }
+        return cost;
+    }
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// The price of the usage; with no usage reported, nothing for a call that delivered nothing, and otherwise its
+    /// reservation (the worst case), flagged as unknown: never a silent zero for tokens that were produced.
+    /// </summary>
+    private static Cost CostOf(Usage? usage, ModelPrice? price, RequestMeter meter, RequestState state)
+    {
+        if (usage is not null) return CostCalculator.Of(price, usage);
+        if (!meter.Admitted) return new Cost(0, false);
+        var delivered = state == RequestState.Completed || meter.FirstTokenAtMs is not null;
+        return delivered ? new Cost(meter.ReservedMicros, Unknown: true) : new Cost(0, false);
+    }
+
+    private SpendRecord Row(GatewayRequest request, RequestMeter meter, ChatResult? result, RequestState state, int status, Usage? usage, Cost cost, GatewayError? error)
+    {
+        var final = state != RequestState.Pending;
+        var now = Now;
+        return new SpendRecord
+        {
+            RequestId = request.RequestId,
+            CreatedAt = meter.CreatedAtMs,
+            FinishedAt = final ? now : null,
+            State = state,
+            Status = status,
+            KeyId = request.Caller?.Key?.Id,
+            TeamId = request.Caller?.Team?.Id ?? request.Caller?.Key?.TeamId,
+            Model = ModelOf(request),
+            Deployment = (result?.Deployment ?? request.Target)?.Label,
+            ProviderResponseId = result?.Response?.Id,
+            Operation = request.Operation == Operation.Embeddings ? "embeddings" : request.Body.Format.ToString(),
+            Stream = result?.Stream is not null || SummaryOf(request)?.Stream == true,
+            InputTokens = usage?.InputTokens ?? 0,
+            CacheReadTokens = usage?.CacheReadTokens ?? 0,
+            CacheWriteTokens = usage?.CacheWriteTokens ?? 0,
+            OutputTokens = usage?.OutputTokens ?? 0,
+            ReasoningTokens = usage?.ReasoningTokens ?? 0,
+            UsageUnknown = final && usage is null && cost.Unknown,
+            CostMicros = cost.Micros,
+            CostUnknown = cost.Unknown,
+            ReservedMicros = meter.ReservedMicros,
+            LatencyMs = final ? now - meter.CreatedAtMs : null,
+            TimeToFirstTokenMs = meter.FirstTokenAtMs is { } first ? first - meter.CreatedAtMs : null,
+            Attempts = request.Attempts,
+            Error = error is null ? null : Truncate($"{error.Code ?? error.Kind.ToString()}: {error.Message}", 1000),
+        };
+    }
+
+    private static string? ModelOf(GatewayRequest request) => SummaryOf(request)?.Model;
+
+    private static RequestSummary? SummaryOf(GatewayRequest request)
+    {
+        try
+        {
+            return request.Body.Summary;
+        }
+        catch (GatewayException)
+        {
+            return null; // a malformed body: the row records the 400 without a model
+        }
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}

@@ -1,0 +1,29 @@
+using Switchyard.Budgets;
+using Switchyard.RateLimits;
+
+namespace Switchyard.Ledger;
+
+/// <summary>
+/// One request's metering: what admission reserved (budgets, token rate, concurrency) and when the first token came.
+/// The ledger stage creates it; the admission stage fills it; whoever finishes the request settles it exactly once.
+/// </summary>
+public sealed class RequestMeter(long createdAtMs, Action<RequestMeter> onAdmitted)
+{
+    public long CreatedAtMs { get; } = createdAtMs;
+    public bool Admitted { get; private set; }
+    public BudgetReservation? Reservation { get; private set; }
+    public IReadOnlyList<BudgetScope> BudgetScopes { get; private set; } = [];
+    public RateTicket? Rate { get; private set; }
+    public long? FirstTokenAtMs { get; set; }
+    public long ReservedMicros => Reservation?.AmountMicros ?? 0;
+
+    /// <summary>Called by admission once every limit passed, before the upstream call; the ledger writes the pending row.</summary>
+    public void Admit(BudgetReservation? reservation, IReadOnlyList<BudgetScope> scopes, RateTicket? rate)
+    {
+        Reservation = reservation;
+        BudgetScopes = scopes;
+        Rate = rate;
+        Admitted = true;
+        onAdmitted(this);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.RateLimiting;
+
+namespace Switchyard.RateLimits;
+
+/// <summary>
+/// In-process limiters per scope: a sliding minute of one-second segments for rpm (so no burst of twice the limit across
+/// a window edge), a concurrency limiter for max_parallel, and a correctable token window for tpm. A limiter is keyed by
+/// its scope and limit value, so changing a key's limit takes a fresh limiter.
+/// </summary>
+public sealed class RateLimitRegistry(TimeProvider time) : IDisposable
+{
+    private readonly ConcurrentDictionary<(string, int), SlidingWindowRateLimiter> _requests = new();
+    private readonly ConcurrentDictionary<(string, int), ConcurrencyLimiter> _parallel = new();
+    private readonly ConcurrentDictionary<(string, long), TokenWindow> _tokens = new();
+
+    /// <summary>Acquires every limit of every scope, or throws <see cref="RateLimitExceededException"/> having taken nothing it keeps.</summary>
+    public RateTicket Acquire(IReadOnlyList<RateScope> scopes, long estimatedTokens)
+    {
+        var ticket = new RateTicket(time);
+        try
+        {
+            foreach (var scope in scopes)
+            {
+                if (!scope.Limits) continue;
+                if (scope.MaxParallel is { } parallel)
+                {
+                    var lease = _parallel.GetOrAdd((scope.Id, parallel), static k => new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+                    {
+                        PermitLimit = k.Item2, QueueLimit = 0,
+                    })).AttemptAcquire();
+                    if (!lease.IsAcquired)
+                    {
+                        lease.Dispose();
+                        throw Exceeded(scope.Id, "max_parallel", parallel, TimeSpan.FromSeconds(1), []);
+                    }
+                    ticket.Leases.Add(lease);
+                }
+                if (scope.Tpm is { } tpm)
+                {
+                    var window = _tokens.GetOrAdd((scope.Id, tpm), static k => new TokenWindow(k.Item2));
+                    var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                    if (!window.TryReserve(estimatedTokens, now, out var wait, out var remaining))
+                    {
+                        throw Exceeded(scope.Id, "tpm", tpm, wait, TokenHeaders(tpm, remaining, wait));
+                    }
+                    ticket.Tokens.Add((window, now, estimatedTokens));
+                    ticket.Headers ??= TokenHeaders(tpm, remaining, TimeSpan.Zero);
+                }
+                if (scope.Rpm is { } rpm)
+                {
+                    var limiter = _requests.GetOrAdd((scope.Id, rpm), static k => new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
+                    {
+                        PermitLimit = k.Item2, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 60, QueueLimit = 0, AutoReplenishment = true,
+                    }));
+                    using var lease = limiter.AttemptAcquire();
+                    var remaining = limiter.GetStatistics()?.CurrentAvailablePermits ?? 0;
+                    if (!lease.IsAcquired)
+                    {
+                        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+                        throw Exceeded(scope.Id, "rpm", rpm, wait, RequestHeaders(rpm, 0, wait));
+                    }
+                    ticket.Headers = [.. RequestHeaders(rpm, remaining, TimeSpan.Zero), .. ticket.Headers ?? []];
+                }
+            }
+            return ticket;
+        }
+        catch
+        {
+            ticket.Settle(0, release: true);
+            throw;
+        }
+    }
+
+    private static RateLimitExceededException Exceeded(string scope, string limit, long value, TimeSpan wait, IReadOnlyList<KeyValuePair<string, string>> headers) =>
+        new(scope, limit, value, wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait, headers);
+
+    private static KeyValuePair<string, string>[] RequestHeaders(long limit, long remaining, TimeSpan reset) =>
+    [
+        new("x-ratelimit-limit-requests", limit.ToString(CultureInfo.InvariantCulture)),
+        new("x-ratelimit-remaining-requests", remaining.ToString(CultureInfo.InvariantCulture)),
+        new("x-ratelimit-reset-requests", Seconds(reset)),
+    ];
+
+    private static KeyValuePair<string, string>[] TokenHeaders(long limit, long remaining, TimeSpan reset) =>
+    [
+        new("x-ratelimit-limit-tokens", limit.ToString(CultureInfo.InvariantCulture)),
+        new("x-ratelimit-remaining-tokens", remaining.ToString(CultureInfo.InvariantCulture)),
+        new("x-ratelimit-reset-tokens", Seconds(reset)),
+    ];
+
+    private static string Seconds(TimeSpan span) => Math.Ceiling(span.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
+
+    public void Dispose()
+    {
+        foreach (var limiter in _requests.Values) limiter.Dispose();
+        foreach (var limiter in _parallel.Values) limiter.Dispose();
+    }
+}
+
+/// <summary>What a request holds while it runs: concurrency permits and token reservations, settled once at the end.</summary>
+public sealed class RateTicket(TimeProvider time)
+{
+    private int _settled;
+    internal List<RateLimitLease> Leases { get; } = [];
+    internal List<(TokenWindow Window, long AtMs, long Tokens)> Tokens { get; } = [];
+    /// <summary><c>x-ratelimit-*</c> headers for the response (the first scope's limits).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Headers { get; internal set; }
+
+    /// <summary>Releases concurrency permits and corrects token reservations to <paramref name="actualTokens"/>.</summary>
+    public void Settle(long actualTokens, bool release = false)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) != 0) return;
+        foreach (var lease in Leases) lease.Dispose();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var (window, at, tokens) in Tokens) window.Adjust(at, (release ? 0 : actualTokens) - tokens, now);
+    }
+}
