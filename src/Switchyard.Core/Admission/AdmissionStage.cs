@@ -35,6 +35,7 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
         }
 
         var estimate = limits.Estimator.Estimate(request, model);
+        if (request.Meter is { } counted) counted.PromptTokensEstimate = estimate.PromptTokens;
         RateTicket? ticket = null;
         if (rateScopes.Count > 0)
         {

@@ -6,7 +6,7 @@ using Switchyard.Tokens;
 namespace Switchyard.Admission;
 
 /// <summary>A call's tokens before it is made, and the most it can cost on any deployment of its model group.</summary>
-public readonly record struct CallEstimate(long Tokens, long WorstCaseMicros);
+public readonly record struct CallEstimate(long PromptTokens, long Tokens, long WorstCaseMicros);
 
 /// <summary>
 /// Counts the prompt locally and takes the output limit from <c>max_tokens</c> (clamped to the model's limit) or, when the
@@ -20,7 +20,7 @@ public sealed class CallEstimator(ModelCatalog catalog)
     public CallEstimate Estimate(GatewayRequest request, string model)
     {
         var deployments = catalog.Resolve(model);
-        if (deployments is null || deployments.Count == 0) return new CallEstimate(request.Body.Raw.Length / 4, 0);
+        if (deployments is null || deployments.Count == 0) return new CallEstimate(request.Body.Raw.Length / 4, request.Body.Raw.Length / 4, 0);
 
         long promptTokens;
         int? requestedOutput = null;
@@ -46,6 +46,6 @@ public sealed class CallEstimator(ModelCatalog catalog)
             var output = Math.Min(requestedOutput ?? limit, limit);
             worst = Math.Max(worst, CostCalculator.WorstCaseMicros(price, promptTokens, output));
         }
-        return new CallEstimate(tokens, worst);
+        return new CallEstimate(promptTokens, tokens, worst);
     }
 }

@@ -16,6 +16,8 @@ internal sealed class GatewayFieldCollector
     private bool _first = true;
 
     public bool DropParams { get; private set; }
+    /// <summary>OpenRouter's <c>usage: {"include": true}</c>: answer with the call's cost in <c>usage.cost</c>.</summary>
+    public bool IncludeCost { get; private set; }
     public List<string>? Fallbacks { get; private set; }
     public int? Retries { get; private set; }
     public double? TimeoutSeconds { get; private set; }
@@ -56,6 +58,9 @@ internal sealed class GatewayFieldCollector
                 Retries = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n >= 0 ? n
                     : throw Invalid("'num_retries' must be a non-negative integer.", field);
                 break;
+            case "usage":
+                IncludeCost = ReadUsageInclude(ref reader);
+                break;
             case "timeout" or "stream_timeout":
                 var seconds = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var d) && d > 0 ? d
                     : throw Invalid($"'{field}' must be a positive number of seconds.", field);
@@ -68,6 +73,23 @@ internal sealed class GatewayFieldCollector
         if (_first) { if (_pendingFirstRemoval < 0) _pendingFirstRemoval = memberStart; }
         else (Ranges ??= []).Add((previousEnd, (int)reader.BytesConsumed - previousEnd));
         return true;
+    }
+
+    private static bool ReadUsageInclude(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return false;
+        if (reader.TokenType != JsonTokenType.StartObject) throw Invalid("'usage' must be an object such as {\"include\": true}.", "usage");
+        var include = false;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("include"u8))
+            {
+                reader.ReadOrThrow();
+                include = reader.TokenType == JsonTokenType.True;
+            }
+        }
+        return include;
     }
 
     /// <summary>A list of model names; LiteLLM also accepts objects with a "model" member.</summary>

@@ -72,7 +72,7 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
     {
         var usage = streamUsage ?? result?.Usage ?? result?.Response?.Usage;
         var price = result?.Deployment.Price ?? request.Target?.Price;
-        var cost = CostOf(usage, price, meter, state);
+        var (cost, estimated) = CostOf(request, usage, price, meter, result, state);
         if (meter.Reservation is { } reservation)
         {
             foreach (var crossed in budgets.Settle(reservation, cost.Micros, meter.BudgetScopes))
@@ -80,9 +80,9 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
                 logger.LogWarning("Soft budget of {Scope} reached (request {RequestId})", crossed, request.RequestId);
             }
         }
-        meter.Rate?.Settle(usage?.TotalTokens ?? 0, release: usage is null);
+        meter.Rate?.Settle((usage ?? estimated)?.TotalTokens ?? 0, release: usage is null && estimated is null);
 
-        var row = Row(request, meter, result, state, status, usage, cost, error);
+        var row = Row(request, meter, result, state, status, usage ?? estimated, cost, error) with { UsageUnknown = usage is null && estimated is not null };
         if (meter.Admitted || state == RequestState.Completed)
         {
             var durable = writer.AppendAsync(row);
@@ -101,15 +101,34 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
-    /// The price of the usage; with no usage reported, nothing for a call that delivered nothing, and otherwise its
-    /// reservation (the worst case), flagged as unknown: never a silent zero for tokens that were produced.
+    /// The price of the usage. With no usage reported: nothing for a call that delivered nothing; otherwise an estimate
+    /// (the prompt counted locally, the output from what was delivered), flagged unknown: never a silent zero.
     /// </summary>
-    private static Cost CostOf(Usage? usage, ModelPrice? price, RequestMeter meter, RequestState state)
+    private static (Cost Cost, Usage? Estimated) CostOf(GatewayRequest request, Usage? usage, ModelPrice? price, RequestMeter meter, ChatResult? result, RequestState state)
     {
-        if (usage is not null) return CostCalculator.Of(price, usage);
-        if (!meter.Admitted) return new Cost(0, false);
-        var delivered = state == RequestState.Completed || meter.FirstTokenAtMs is not null;
-        return delivered ? new Cost(meter.ReservedMicros, Unknown: true) : new Cost(0, false);
+        if (usage is not null) return (CostCalculator.Of(price, usage), null);
+        var delivered = meter.Admitted && (state == RequestState.Completed || meter.FirstTokenAtMs is not null);
+        if (!delivered) return (new Cost(0, false), null);
+        var estimated = new Usage
+        {
+            InputTokens = meter.PromptTokensEstimate ?? PromptEstimate(request),
+            OutputTokens = result?.Stream is null && result is not null ? result.Body.Length / 4 : meter.DeliveredTokensEstimate,
+        };
+        return (CostCalculator.Of(price, estimated) with { Unknown = true }, estimated);
+    }
+
+    private static long PromptEstimate(GatewayRequest request)
+    {
+        try
+        {
+            return request.Operation == Operation.Chat && request.Target is { } target
+                ? Tokens.PromptTokens.Count(request.Body.Canonical, target).Tokens
+                : request.Body.Raw.Length / 4;
+        }
+        catch (GatewayException)
+        {
+            return request.Body.Raw.Length / 4;
+        }
     }
 
     private SpendRecord Row(GatewayRequest request, RequestMeter meter, ChatResult? result, RequestState state, int status, Usage? usage, Cost cost, GatewayError? error)
@@ -135,7 +154,6 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
             CacheWriteTokens = usage?.CacheWriteTokens ?? 0,
             OutputTokens = usage?.OutputTokens ?? 0,
             ReasoningTokens = usage?.ReasoningTokens ?? 0,
-            UsageUnknown = final && usage is null && cost.Unknown,
             CostMicros = cost.Micros,
             CostUnknown = cost.Unknown,
             ReservedMicros = meter.ReservedMicros,

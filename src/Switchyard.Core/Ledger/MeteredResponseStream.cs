@@ -18,10 +18,14 @@ internal sealed class MeteredResponseStream(ResponseStream inner, GatewayRequest
 
     public override async IAsyncEnumerable<StreamItem> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in inner.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var includeCost = request.Body.Summary.IncludeCost && inner.Format == ApiFormat.OpenAiChat;
+        await foreach (var original in inner.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            var item = original;
             meter.FirstTokenAtMs ??= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            if (includeCost && !ReferenceEquals(Usage, inner.Usage) && WithCost(item) is { } costed) item = costed;
             Usage = inner.Usage;
+            Interlocked.Add(ref meter.DeliveredTokensEstimate, TokenEstimate(item));
             switch (item.Event)
             {
                 case Completed:
@@ -34,6 +38,37 @@ internal sealed class MeteredResponseStream(ResponseStream inner, GatewayRequest
             yield return item;
         }
     }
+
+    /// <summary>
+    /// The chunk that brought the usage, with <c>usage.cost</c> added, and forwarded even if the client did not ask for
+    /// usage chunks: it asked for the cost (<c>usage: {"include": true}</c>, OpenRouter's convention).
+    /// </summary>
+    private StreamItem? WithCost(StreamItem item)
+    {
+        if (item.Raw.IsEmpty || inner.Usage is not { } usage) return null;
+        var cost = Pricing.CostCalculator.Of(result.Deployment.Price, usage);
+        if (cost.Unknown) return null;
+        var raw = item.Raw.Span;
+        var start = raw.IndexOf((byte)'{');
+        var end = raw.LastIndexOf((byte)'}');
+        if (start < 0 || end < start) return null;
+        if (Pricing.UsageCost.Inject(raw[start..(end + 1)], cost.Micros) is not { } json) return null;
+        var patched = new byte[start + json.Length + raw.Length - end - 1];
+        raw[..start].CopyTo(patched);
+        json.CopyTo(patched.AsSpan(start));
+        raw[(end + 1)..].CopyTo(patched.AsSpan(start + json.Length));
+        return new StreamItem(patched, item.Event);
+    }
+
+    /// <summary>About four characters a token for text the event carries; a relayed chunk without a decoded event is about one token.</summary>
+    private static long TokenEstimate(StreamItem item) => item.Event switch
+    {
+        TextDelta text => (text.Text.Length + 3) / 4,
+        ToolArgumentsDelta arguments => (arguments.Fragment.Length + 3) / 4,
+        RefusalDelta refusal => (refusal.Text.Length + 3) / 4,
+        null when !item.Raw.IsEmpty && !item.UsageOnly => 1,
+        _ => 0,
+    };
 
     private async Task FinishAsync(RequestState state, int status, GatewayError? error)
     {

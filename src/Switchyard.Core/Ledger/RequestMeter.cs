@@ -15,6 +15,10 @@ public sealed class RequestMeter(long createdAtMs, Action<RequestMeter> onAdmitt
     public IReadOnlyList<BudgetScope> BudgetScopes { get; private set; } = [];
     public RateTicket? Rate { get; private set; }
     public long? FirstTokenAtMs { get; set; }
+    /// <summary>The prompt's tokens as admission counted them, when it did.</summary>
+    public long? PromptTokensEstimate { get; set; }
+    /// <summary>Output tokens a stream delivered, estimated from its events: what is billed if the usage report never comes.</summary>
+    public long DeliveredTokensEstimate;
     public long ReservedMicros => Reservation?.AmountMicros ?? 0;
 
     /// <summary>Called by admission once every limit passed, before the upstream call; the ledger writes the pending row.</summary>

@@ -22,6 +22,8 @@ public sealed class RequestSummary
     public string? User { get; init; }
     /// <summary>LiteLLM's per-request <c>drop_params: true</c>: drop parameters the provider cannot take instead of failing.</summary>
     public bool DropParams { get; init; }
+    /// <summary>The client asked for the cost in the answer's usage (<c>usage: {"include": true}</c>).</summary>
+    public bool IncludeCost { get; init; }
     /// <summary>Whether the client asked for usage in the stream.</summary>
     public bool IncludeUsage { get; init; }
     /// <summary>Offset of the closing brace of <c>stream_options</c>, or -1 when absent.</summary>

@@ -12,6 +12,8 @@ public static class CommandLine
         var root = new RootCommand("Switchyard: one OpenAI-compatible endpoint in front of every LLM provider.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Config());
+        root.Subcommands.Add(KeyCommands.Keys());
+        root.Subcommands.Add(KeyCommands.Migrate());
         return root;
     }
 

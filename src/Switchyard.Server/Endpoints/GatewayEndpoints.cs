@@ -31,6 +31,7 @@ public static class GatewayEndpoints
         ResponsesEndpoints.Map(app, services, services.ResponseStore);
         app.MapGet("/health/live", HealthEndpoints.Live);
         app.MapGet("/health/ready", (HttpContext context) => HealthEndpoints.Ready(context, services));
+        Admin.AdminEndpoints.Map(app, services);
         app.MapFallback(NotFoundEndpoint.HandleAsync);
     }
 }

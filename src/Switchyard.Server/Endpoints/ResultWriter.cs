@@ -33,7 +33,11 @@ internal static class ResultWriter
         }
 
         response.ContentType = "application/json";
-        if (result.Response is { } canonical && result.Format != dialect.Format)
+        if (result.Cost is { Unknown: false } known && request.Body.Summary.IncludeCost)
+        {
+            await WriteWithCostAsync(context, result, dialect, known.Micros);
+        }
+        else if (result.Response is { } canonical && result.Format != dialect.Format)
         {
             dialect.WriteResponse(response.BodyWriter, canonical);
         }
@@ -43,6 +47,21 @@ internal static class ResultWriter
             await response.BodyWriter.WriteAsync(result.Body, context.RequestAborted);
         }
         await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>The answer with <c>usage.cost</c> added (the client sent <c>usage: {"include": true}</c>).</summary>
+    private static async Task WriteWithCostAsync(HttpContext context, ChatResult result, IInboundDialect dialect, long micros)
+    {
+        ReadOnlyMemory<byte> body = result.Body;
+        if (result.Response is { } canonical && result.Format != dialect.Format)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            dialect.WriteResponse(buffer, canonical);
+            body = buffer.WrittenMemory;
+        }
+        var withCost = Switchyard.Pricing.UsageCost.Inject(body.Span, micros) ?? body;
+        context.Response.ContentLength = withCost.Length;
+        await context.Response.BodyWriter.WriteAsync(withCost, context.RequestAborted);
     }
 
     private static async Task WriteStreamAsync(HttpContext context, GatewayRequest request, ResponseStream stream, IInboundDialect dialect, ILogger logger)
@@ -78,5 +97,5 @@ internal static class ResultWriter
 internal static class CostHeader
 {
     /// <summary>Micro-dollars as a dollar amount with every significant digit (<c>0.000123</c>).</summary>
-    public static string Format(long micros) => (micros / 1_000_000m).ToString("0.######", CultureInfo.InvariantCulture);
+    public static string Format(long micros) => Switchyard.Pricing.UsageCost.Dollars(micros);
 }

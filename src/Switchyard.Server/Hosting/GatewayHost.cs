@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Switchyard.Configuration;
+using Switchyard.Server.Admin;
 using Switchyard.Server.Endpoints;
 
 namespace Switchyard.Server.Hosting;
@@ -29,6 +30,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(provider => new GatewayServices(options, provider.GetRequiredService<ILoggerFactory>()));
         // Registered before the web server, so it migrates before the first request and drains the ledger after the last.
         builder.Services.AddHostedService<GatewayLifetime>();
+        builder.Services.AddAdminOpenApi();
 
         var app = builder.Build();
         var services = app.Services.GetRequiredService<GatewayServices>();

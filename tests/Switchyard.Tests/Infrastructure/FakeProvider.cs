@@ -65,6 +65,8 @@ public sealed class FakeProvider : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
     public ConcurrentQueue<ReceivedRequest> Received { get; } = new();
+    /// <summary>Requests the fake answered in full (every byte written and the response completed).</summary>
+    public ConcurrentQueue<ReceivedRequest> Completed { get; } = new();
     /// <summary>Requests whose client (the gateway) went away before the fake finished answering.</summary>
     public int AbortedByClient;
 
@@ -96,11 +98,12 @@ public sealed class FakeProvider : IAsyncDisposable
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
         var target = _rawTargets ? context.Features.Get<IHttpRequestFeature>()!.RawTarget : context.Request.Path + context.Request.QueryString;
-        Received.Enqueue(new ReceivedRequest(
+        var received = new ReceivedRequest(
             context.Request.Method,
             target,
             context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
-            body.ToArray()));
+            body.ToArray());
+        Received.Enqueue(received);
 
         if (!_routes.TryGetValue(_rawTargets ? target.Split('?')[0] : context.Request.Path, out var sequence))
         {
@@ -123,6 +126,8 @@ public sealed class FakeProvider : IAsyncDisposable
             if (!reply.Streamed)
             {
                 await context.Response.Body.WriteAsync(reply.Body, aborted);
+                await context.Response.CompleteAsync();
+                Completed.Enqueue(received);
                 return;
             }
             var sent = 0;
@@ -145,6 +150,8 @@ public sealed class FakeProvider : IAsyncDisposable
                 sent++;
                 if (reply.EventDelay > TimeSpan.Zero) await Task.Delay(reply.EventDelay, aborted);
             }
+            await context.Response.CompleteAsync();
+            Completed.Enqueue(received);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {

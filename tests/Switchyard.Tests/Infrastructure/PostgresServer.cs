@@ -63,9 +63,12 @@ public static class PostgresServer
         if (bin is null)
             return new Server("", "PostgreSQL binaries were not found (/usr/lib/postgresql/*/bin/initdb); install the postgresql package or set SWITCHYARD_TEST_POSTGRES.");
 
-        var root = Directory.CreateTempSubdirectory("switchyard-pg-").FullName;
-        var data = Path.Combine(root, "data");
         var asRoot = Environment.UserName == "root";
+        // As root, under /tmp itself: the postgres user must be able to reach the directory (TMPDIR may point elsewhere).
+        var root = asRoot
+            ? Directory.CreateDirectory(Path.Combine("/tmp", "switchyard-pg-" + Guid.NewGuid().ToString("N")[..12])).FullName
+            : Directory.CreateTempSubdirectory("switchyard-pg-").FullName;
+        var data = Path.Combine(root, "data");
         if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", root]);
         var port = FreePort();
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"], asRoot);

@@ -227,7 +227,7 @@ public abstract class LedgerStoreTests : StoreTestBase
             timings.Add(watch.Elapsed.TotalMilliseconds);
         }
         var median = timings.Order().ElementAt(timings.Count / 2);
-        // Shown with: dotnet test ... -- --filter-method "*A_500_row*" --show-live-output on
+        // To see the figure: tests/Switchyard.Tests/bin/Debug/net10.0/Switchyard.Tests -method "*A_500_row*" -showLiveOutput
         TestContext.Current.TestOutputHelper?.WriteLine($"{Backend}: 500-row batch median {median:F1} ms (all: {string.Join(", ", timings.Select(t => t.ToString("F1")))})");
         Assert.Equal(2_500L * 5, await store.Ledger.SpentSinceAsync(null, null, 10_000, Ct));
         // Generous against a loaded CI machine; the figure in the output is what matters.

@@ -103,6 +103,7 @@ internal static class AnthropicRequestSummarizer
             IncludeUsage = stream,
             BodyEnd = bodyEnd,
             DropParams = gateway.DropParams,
+            IncludeCost = gateway.IncludeCost,
             Fallbacks = gateway.Fallbacks,
             Retries = gateway.Retries,
             TimeoutSeconds = gateway.TimeoutSeconds,

@@ -137,6 +137,7 @@ internal static class OpenAiRequestSummarizer
             Stream = stream,
             User = user,
             DropParams = gateway.DropParams,
+            IncludeCost = gateway.IncludeCost,
             Fallbacks = gateway.Fallbacks,
             Retries = gateway.Retries,
             TimeoutSeconds = gateway.TimeoutSeconds,

@@ -141,6 +141,7 @@ internal static class ResponsesRequestSummarizer
             TimeoutSeconds = gateway.TimeoutSeconds,
             StreamTimeoutSeconds = gateway.StreamTimeoutSeconds,
             DropParams = gateway.DropParams,
+            IncludeCost = gateway.IncludeCost,
             GatewayFieldRanges = gateway.Ranges,
         };
         return (summary, new ResponsesFields(previous, store, hasInstructions));

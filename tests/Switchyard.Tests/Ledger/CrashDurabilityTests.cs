@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Switchyard.Configuration;
+using Switchyard.Ledger;
+using Switchyard.Tests.Infrastructure;
+
+namespace Switchyard.Tests.Ledger;
+
+/// <summary>
+/// kill -9 with 100 requests in flight loses no billed request: the gateway runs as its own process, is killed, and the
+/// ledger read after a restart holds exactly one row for every request the upstream finished (catalog D1).
+/// </summary>
+public sealed class CrashDurabilityTests
+{
+    private const string MasterKey = "sk-crash-master";
+
+    [Fact]
+    public async Task EveryRequestTheUpstreamCompletedHasExactlyOneRowAfterAKill()
+    {
+        var directory = Directory.CreateTempSubdirectory("switchyard-crash-").FullName;
+        await using var fake = await FakeProvider.StartAsync();
+        var answer = Encoding.UTF8.GetBytes("""
+            {"id":"chatcmpl-x","object":"chat.completion","created":1,"model":"upstream-model",
+             "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],
+             "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}
+            """);
+        // Answers spread over two seconds, so the kill lands with some finished, some in flight.
+        fake.RouteSequence("/v1/chat/completions",
+            Enumerable.Range(0, 100).Select(i => FakeReply.Json(answer) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(100 + i * 20) }).ToArray());
+
+        var port = FreePort();
+        var config = Path.Combine(directory, "config.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            models:
+              - name: slow
+                provider: openai-compatible
+                model: upstream-model
+                api_base: {new Uri(fake.BaseAddress, "v1")}
+                api_key: sk-upstream-key
+                price: {"{"} input_per_mtok: 1, output_per_mtok: 2 {"}"}
+            server:
+              master_key: {MasterKey}
+              data_dir: {Path.Combine(directory, "data")}
+            """);
+
+        using var gateway = StartProcess(config, port);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
+        await WaitUntilReadyAsync(client, gateway);
+
+        var answered = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var calls = Enumerable.Range(0, 100).Select(async i =>
+        {
+            var id = $"crash-{i}";
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = new StringContent($$"""{"model":"slow","user":"{{id}}","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("x-request-id", id);
+            try
+            {
+                using var response = await client.SendAsync(request);
+                if (response.StatusCode == HttpStatusCode.OK && (await response.Content.ReadAsStringAsync()).Contains("\"usage\"", StringComparison.Ordinal)) answered.Add(id);
+            }
+            catch (HttpRequestException)
+            {
+                // In flight when the process died.
+            }
+        }).ToArray();
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (fake.Completed.Count < 30 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        gateway.Kill(entireProcessTree: true); // SIGKILL: no shutdown hook runs
+        await gateway.WaitForExitAsync();
+        await Task.WhenAll(calls);
+
+        var upstreamCompleted = fake.Completed.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("user").GetString()!).ToList();
+        Assert.InRange(upstreamCompleted.Count, 30, 99);
+
+        // Restart on the same data directory, as the gateway itself does.
+        await using var restarted = await GatewayUnderTest.StartAsync(new GatewayOptions
+        {
+            Models = [GatewayUnderTest.Deployment(fake.BaseAddress, name: "slow")],
+            Server = new ServerOptions { MasterKey = MasterKey, DataDirectory = Path.Combine(directory, "data") },
+        });
+        var ledger = restarted.Services.Store.Ledger;
+        foreach (var id in upstreamCompleted)
+        {
+            var row = await ledger.GetAsync(id, CancellationToken.None);
+            Assert.True(row is not null, $"no ledger row for {id}, which the upstream completed");
+            Assert.Contains(row.State, new[] { RequestState.Completed, RequestState.Interrupted });
+        }
+        foreach (var id in answered)
+        {
+            var row = await ledger.GetAsync(id, CancellationToken.None);
+            Assert.Equal(RequestState.Completed, row!.State);
+            Assert.Equal(20, row.CostMicros); // 10 x $1 + 5 x $2 per million tokens
+        }
+        var rows = await ledger.LogsAsync(new LogQuery { Model = "slow", Limit = 1000 }, CancellationToken.None);
+        Assert.Equal(rows.Count, rows.Select(r => r.RequestId).Distinct().Count());
+        Assert.DoesNotContain(rows, r => r.State == RequestState.Pending);
+        Assert.All(rows.Where(r => r.State == RequestState.Interrupted), r => Assert.True(r.CostUnknown));
+
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+
+    private static Process StartProcess(string config, int port)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "switchyard.dll"), "serve", "--config", config, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilReadyAsync(HttpClient client, Process process)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(process.HasExited, "the gateway process exited during start-up");
+            try
+            {
+                using var response = await client.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail("the gateway process did not become ready within 60 s");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

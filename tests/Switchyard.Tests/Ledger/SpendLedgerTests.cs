@@ -1,0 +1,197 @@
+using System.Net;
+using System.Text;
+using Switchyard.Configuration;
+using Switchyard.Ledger;
+using Switchyard.Pricing;
+using Switchyard.Tests.Infrastructure;
+
+namespace Switchyard.Tests.Ledger;
+
+/// <summary>Every request leaves exactly one ledger row under the gateway's request id, priced from its usage buckets.</summary>
+public sealed class SpendLedgerTests
+{
+    private static readonly ModelPrice Price = new() { InputPerMTok = 2.5m, CacheReadPerMTok = 1.25m, OutputPerMTok = 10m, MaxOutputTokens = 16_384 };
+
+    private static async Task<(FakeProvider, GatewayUnderTest)> StartAsync(ModelPrice? price)
+    {
+        var fake = await FakeProvider.StartAsync();
+        var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
+        {
+            Models = [GatewayUnderTest.Deployment(fake.BaseAddress) with { Price = price }],
+            Server = new ServerOptions { MasterKey = "sk-test-master" },
+        });
+        return (fake, gateway);
+    }
+
+    private static HttpRequestMessage Chat(string id, bool stream = false) => new(HttpMethod.Post, "/v1/chat/completions")
+    {
+        Content = new StringContent($$"""{"model":"test-model","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+        Headers = { { "x-request-id", id } },
+    };
+
+    [Fact]
+    public async Task AnAnswerIsPricedFromItsBucketsAndItsRowIsWrittenBeforeTheClientHasIt()
+    {
+        var (fake, gateway) = await StartAsync(Price);
+        await using var _ = fake;
+        await using var __ = gateway;
+        fake.Route("/v1/chat/completions", FakeReply.Json(OwnFixtures.Bytes("openai/chat.response.json")));
+
+        using var response = await gateway.Client.SendAsync(Chat("ledger-json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // 21 prompt tokens of which 16 cached, 8 completion: 5 x 2.5 + 16 x 1.25 + 8 x 10 = 112.5 micro-dollars, rounded up.
+        Assert.Equal("0.000113", response.Headers.GetValues("x-switchyard-cost-usd").Single());
+
+        // Read at once, without waiting: the row was durable before the answer was sent.
+        var row = await gateway.Services.Store.Ledger.GetAsync("ledger-json", CancellationToken.None);
+        Assert.NotNull(row);
+        Assert.Equal(RequestState.Completed, row.State);
+        Assert.Equal(200, row.Status);
+        Assert.Equal((5, 16, 8), (row.InputTokens, row.CacheReadTokens, row.OutputTokens));
+        Assert.Equal(113, row.CostMicros);
+        Assert.False(row.CostUnknown);
+        Assert.Equal("test-model", row.Model);
+        Assert.Equal("openai-compatible/upstream-model", row.Deployment);
+        Assert.Equal(1, row.Attempts);
+    }
+
+    [Fact]
+    public async Task AStreamsRowIsDurableBeforeItsTerminalEventReachesTheClient()
+    {
+        var (fake, gateway) = await StartAsync(Price);
+        await using var _ = fake;
+        await using var __ = gateway;
+        fake.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")));
+
+        using var response = await gateway.Client.SendAsync(Chat("ledger-stream", stream: true), HttpCompletionOption.ResponseHeadersRead);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("[DONE]", text, StringComparison.Ordinal);
+
+        var row = await gateway.Services.Store.Ledger.GetAsync("ledger-stream", CancellationToken.None);
+        Assert.NotNull(row);
+        Assert.Equal(RequestState.Completed, row.State);
+        Assert.True(row.Stream);
+        Assert.Equal((21L, 5L), (row.InputTokens, row.OutputTokens));
+        Assert.Equal(103, row.CostMicros); // 21 x 2.5 + 5 x 10 = 102.5, rounded up
+        Assert.NotNull(row.TimeToFirstTokenMs);
+    }
+
+    [Fact]
+    public async Task ACutStreamIsRecordedAsFailedAndFlaggedNotBilledAsZero()
+    {
+        var (fake, gateway) = await StartAsync(Price);
+        await using var _ = fake;
+        await using var __ = gateway;
+        fake.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")) with { StopAfterEvents = 3 });
+
+        using var response = await gateway.Client.SendAsync(Chat("ledger-cut", stream: true), HttpCompletionOption.ResponseHeadersRead);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("[DONE]", text, StringComparison.Ordinal);
+
+        var row = await gateway.Services.Store.Ledger.GetAsync("ledger-cut", CancellationToken.None);
+        Assert.NotNull(row);
+        Assert.Equal(RequestState.Failed, row.State);
+        Assert.True(row.UsageUnknown);
+        Assert.True(row.CostUnknown);
+        Assert.True(row.CostMicros > 0, "tokens were delivered: the row carries an estimate, flagged");
+        Assert.True(row.OutputTokens > 0 && row.InputTokens > 0, "estimated usage is recorded");
+        Assert.NotNull(row.Error);
+    }
+
+    [Fact]
+    public async Task AnUnknownPriceIsRecordedAsUnknownNeverAsZero()
+    {
+        var (fake, gateway) = await StartAsync(price: null);
+        await using var _ = fake;
+        await using var __ = gateway;
+        fake.Route("/v1/chat/completions", FakeReply.Json(OwnFixtures.Bytes("openai/chat.response.json")));
+
+        using var response = await gateway.Client.SendAsync(Chat("ledger-unpriced"));
+        Assert.Equal("unknown", response.Headers.GetValues("x-switchyard-cost-usd").Single());
+        var row = await gateway.Services.Store.Ledger.GetAsync("ledger-unpriced", CancellationToken.None);
+        Assert.True(row!.CostUnknown);
+        Assert.False(row.UsageUnknown);
+        Assert.Equal(29, row.InputTokens + row.CacheReadTokens + row.OutputTokens);
+    }
+
+    [Fact]
+    public async Task AProviderRepeatingItsResponseIdStillGetsOneRowPerRequest()
+    {
+        var (fake, gateway) = await StartAsync(Price);
+        await using var _ = fake;
+        await using var __ = gateway;
+        // Every answer carries the same provider id (catalog D5).
+        fake.Route("/v1/chat/completions", FakeReply.Json(OwnFixtures.Bytes("openai/chat.response.json")));
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await gateway.Client.SendAsync(Chat($"dup-{i}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var rows = await gateway.Services.Store.Ledger.LogsAsync(new LogQuery { Model = "test-model" }, CancellationToken.None);
+        Assert.Equal(["dup-0", "dup-1", "dup-2"], rows.Select(r => r.RequestId).Order());
+    }
+
+    [Fact]
+    public async Task AnUpstreamErrorIsRecordedWithItsStatusAndCostsNothing()
+    {
+        var (fake, gateway) = await StartAsync(Price);
+        await using var _ = fake;
+        await using var __ = gateway;
+        fake.Route("/v1/chat/completions", FakeReply.Json(OwnFixtures.Bytes("openai/error-429.json"), status: 429));
+
+        using var response = await gateway.Client.SendAsync(Chat("ledger-429"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        var row = await gateway.Services.Store.Ledger.GetAsync("ledger-429", CancellationToken.None);
+        Assert.Equal(RequestState.Failed, row!.State);
+        Assert.Equal(429, row.Status);
+        Assert.Equal(0, row.CostMicros);
+        Assert.False(row.CostUnknown);
+    }
+
+    [Fact]
+    public async Task AnUnauthenticatedRequestLeavesNoRow()
+    {
+        var (fake, gateway) = await StartAsync(Price);
+        await using var _ = fake;
+        await using var __ = gateway;
+        using var request = Chat("ledger-401");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "sk-sy-not-a-key");
+        using var response = await gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Null(await gateway.Services.Store.Ledger.GetAsync("ledger-401", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task UsageIncludeAddsTheCostToTheAnswerAndIsNotSentUpstream()
+    {
+        var (fake, gateway) = await StartAsync(Price);
+        await using var _ = fake;
+        await using var __ = gateway;
+        fake.Route("/v1/chat/completions", FakeReply.Json(OwnFixtures.Bytes("openai/chat.response.json")));
+
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions",
+            """{"model":"test-model","usage":{"include":true},"messages":[{"role":"user","content":"hi"}]}""");
+        var usage = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("usage");
+        Assert.Equal(0.000113m, usage.GetProperty("cost").GetDecimal());
+        Assert.Equal(21, usage.GetProperty("prompt_tokens").GetInt32());
+        Assert.DoesNotContain("\"usage\"", fake.LastRequest.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UsageIncludeAddsTheCostToAStreamsUsageChunk()
+    {
+        var (fake, gateway) = await StartAsync(Price);
+        await using var _ = fake;
+        await using var __ = gateway;
+        fake.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")));
+
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions",
+            """{"model":"test-model","stream":true,"usage":{"include":true},"messages":[{"role":"user","content":"hi"}]}""");
+        var text = await response.Content.ReadAsStringAsync();
+        var usageChunk = text.Split("\n").Single(line => line.Contains("\"usage\":{", StringComparison.Ordinal));
+        var usage = System.Text.Json.JsonDocument.Parse(usageChunk["data: ".Length..]).RootElement.GetProperty("usage");
+        Assert.Equal(0.000103m, usage.GetProperty("cost").GetDecimal());
+        Assert.EndsWith("data: [DONE]", text.TrimEnd(), StringComparison.Ordinal);
+    }
+}
