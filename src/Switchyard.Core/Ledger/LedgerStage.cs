@@ -60,6 +60,11 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
     /// <summary>How long a request waits for its row to be durable before answering anyway (the row stays queued).</summary>
     public TimeSpan DurableWait { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Store request and (non-streamed) response bodies with the row, redacted and capped at <see cref="MaxLoggedBody"/> bytes.</summary>
+    public bool LogBodies { get; init; }
+
+    public const int MaxLoggedBody = 64 * 1024;
+
     public RequestMeter Start(GatewayRequest request)
     {
         var meter = new RequestMeter(Now, m => writer.Enqueue(Row(request, m, null, RequestState.Pending, 0, null, default, null)));
@@ -161,6 +166,8 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
             TimeToFirstTokenMs = meter.FirstTokenAtMs is { } first ? first - meter.CreatedAtMs : null,
             Attempts = request.Attempts,
             Error = error is null ? null : Truncate($"{error.Code ?? error.Kind.ToString()}: {error.Message}", 1000),
+            RequestBody = LogBodies && (!final || !meter.Admitted) ? LoggedBody(request.Body.Raw) : null,
+            ResponseBody = LogBodies && final && result is { Stream: null } ? LoggedBody(result.Body) : null,
         };
     }
 
@@ -176,6 +183,13 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
         {
             return null; // a malformed body: the row records the 400 without a model
         }
+    }
+
+    private static string LoggedBody(ReadOnlyMemory<byte> body)
+    {
+        if (body.IsEmpty) return "";
+        var text = System.Text.Encoding.UTF8.GetString(body.Span[..Math.Min(body.Length, MaxLoggedBody)]);
+        return Security.SecretScrubber.ScrubBody(text) + (body.Length > MaxLoggedBody ? $"…[{body.Length - MaxLoggedBody} more bytes]" : "");
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];

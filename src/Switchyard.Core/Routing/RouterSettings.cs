@@ -43,5 +43,8 @@ public sealed record RouterSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Limiters for deployments' own <c>rpm</c> (null: deployment rpm is only a routing hint).</summary>
+    public RateLimits.RateLimitRegistry? RateLimits { get; init; }
+
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Empty = new Dictionary<string, IReadOnlyList<string>>();
 }

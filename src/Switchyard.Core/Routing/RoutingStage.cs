@@ -160,6 +160,12 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             var candidate = attempt == 0 && session is not null ? Sticky(group, step.Model, session) : null;
             var coolingFor = TimeSpan.Zero;
             candidate ??= Choose(group, previous, last, out coolingFor);
+            if (candidate is null && last is null && AtLimit(group, out var limitWait))
+            {
+                throw new GatewayException(new GatewayError(429, ErrorKind.RateLimited,
+                    $"Every deployment of '{step.Model}' is at its own rpm/tpm limit; try again in {Math.Ceiling(limitWait.TotalSeconds)} s.")
+                { Code = "deployment_rate_limited", RetryAfter = limitWait });
+            }
             if (candidate is null)
             {
                 // Everything is cooling down: wait for the first to come back if that is soon enough, else answer fast.
@@ -326,10 +332,43 @@ public sealed class RoutingStage : DelegatingGatewayHandler
                 var others = previous is null ? available : available.Where(c => c.Deployment != previous.Deployment).ToList();
                 pick = (_groupStrategies.GetValueOrDefault(group[0].Name) ?? _strategy).Pick(others.Count > 0 ? others : available);
             }
-            if (pick.Health.TryEnter()) return pick;
-            available.Remove(pick); // another request is probing it
+            // A deployment at its own rpm/tpm is passed over; its rpm permit is taken only when it is the pick.
+            if (!UnderLimits(pick)) available.Remove(pick);
+            else if (pick.Health.TryEnter()) return pick;
+            else available.Remove(pick); // another request is probing it
         }
         return null;
+    }
+
+    /// <summary>Takes a permit of the deployment's rpm and checks its tpm over the last minute; true when it may take the call.</summary>
+    private bool UnderLimits(RoutedDeployment candidate)
+    {
+        var options = candidate.Deployment.Options;
+        if (options.Number("tpm") is { } tpm && tpm > 0 && candidate.Health.TokensLastMinute() >= tpm) return false;
+        if (_settings.RateLimits is not { } limits || options.Number("rpm") is not { } rpm || rpm < 1) return true;
+        try
+        {
+            limits.Acquire([new RateLimits.RateScope("deployment:" + candidate.Deployment.Label + "#" + options.Source, (int)rpm, null, null)], 0);
+            return true;
+        }
+        catch (RateLimits.RateLimitExceededException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the group has deployments that are healthy but all at their own limits (answered 429, not 503).</summary>
+    private bool AtLimit(IReadOnlyList<Deployment> group, out TimeSpan wait)
+    {
+        wait = TimeSpan.FromSeconds(1);
+        var limited = false;
+        foreach (var deployment in group)
+        {
+            if (!HealthOf(deployment).IsAvailable(out _)) continue;
+            if (deployment.Options.Number("rpm") is null && deployment.Options.Number("tpm") is null) return false;
+            limited = true;
+        }
+        return limited;
     }
 
     /// <summary>Exponential backoff with full jitter; a retry hint is waited out when the retry goes to the same deployment.</summary>

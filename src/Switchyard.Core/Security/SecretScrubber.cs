@@ -26,6 +26,12 @@ public static partial class SecretScrubber
         return UrlPattern().Replace(text, "[url]");
     }
 
+    /// <summary>
+    /// For a logged request or response body: key-shaped strings and bearer tokens go, URLs stay (a body's image links are
+    /// the user's content, not the gateway's upstream).
+    /// </summary>
+    public static string ScrubBody(string text) => BearerPattern().Replace(KeyPattern().Replace(text, "[redacted]"), "Bearer [redacted]");
+
     // Provider key shapes: OpenAI/Anthropic/OpenRouter sk-..., Groq gsk_..., xAI xai-..., Google AIza..., AWS AKIA/ASIA...
     [GeneratedRegex(@"\b(?:sk-[A-Za-z0-9_\-\*\.]{6,}|gsk_[A-Za-z0-9]{8,}|xai-[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_\-]{20,}|(?:AKIA|ASIA)[0-9A-Z]{12,})")]
     private static partial Regex KeyPattern();

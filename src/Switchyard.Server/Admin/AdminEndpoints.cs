@@ -32,10 +32,21 @@ public static class AdminEndpoints
     internal delegate Task Handler(HttpContext context, AdminCaller caller, KeyService keys);
 
     /// <summary>Maps one route whose handler runs after authentication, with admin errors written in the OpenAI shape.</summary>
-    internal static RouteHandlerBuilder Route(WebApplication app, string method, string pattern, string tag, string summary, GatewayServices services, Handler handler) =>
-        app.MapMethods(pattern, [method], (HttpContext context, CancellationToken cancellationToken) => RunAsync(context, services, handler))
+    internal static RouteHandlerBuilder Route(WebApplication app, string method, string pattern, string tag, string summary, GatewayServices services,
+        Handler handler, int status = StatusCodes.Status200OK)
+    {
+        // Delegates (not RequestDelegates), so that the routes appear in the OpenAPI document; the id is bound only to be described.
+        var route = pattern.Contains("{id}", StringComparison.Ordinal)
+            ? app.MapMethods(pattern, [method], (HttpContext context, string id, CancellationToken cancellationToken) => RunAsync(context, services, handler))
+            : app.MapMethods(pattern, [method], (HttpContext context, CancellationToken cancellationToken) => RunAsync(context, services, handler));
+        return route
             .WithTags(tag)
-            .WithSummary(summary);
+            .WithSummary(summary)
+            .Produces(status, contentType: "application/json")
+            .Produces(StatusCodes.Status400BadRequest, contentType: "application/json")
+            .Produces(StatusCodes.Status401Unauthorized, contentType: "application/json")
+            .Produces(StatusCodes.Status403Forbidden, contentType: "application/json");
+    }
 
     private static async Task RunAsync(HttpContext context, GatewayServices services, Handler handler)
     {

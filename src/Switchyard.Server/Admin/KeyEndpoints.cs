@@ -7,7 +7,7 @@ internal static class KeyEndpoints
 {
     public static void Map(WebApplication app, GatewayServices services)
     {
-        AdminEndpoints.Route(app, "POST", "/admin/v1/keys", "keys", "Create a key; the answer holds its secret, shown this once.", services, CreateAsync);
+        AdminEndpoints.Route(app, "POST", "/admin/v1/keys", "keys", "Create a key; the answer holds its secret, shown this once.", services, CreateAsync, StatusCodes.Status201Created);
         AdminEndpoints.Route(app, "GET", "/admin/v1/keys", "keys", "List keys (a user key sees the keys it created).", services, ListAsync);
         AdminEndpoints.Route(app, "GET", "/admin/v1/keys/{id}", "keys", "Read a key.", services, GetAsync);
         AdminEndpoints.Route(app, "PATCH", "/admin/v1/keys/{id}", "keys", "Change a key's fields.", services, UpdateAsync);

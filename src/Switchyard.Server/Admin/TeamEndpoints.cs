@@ -8,7 +8,7 @@ internal static class TeamEndpoints
 {
     public static void Map(WebApplication app, GatewayServices services)
     {
-        AdminEndpoints.Route(app, "POST", "/admin/v1/teams", "teams", "Create a team.", services, CreateAsync);
+        AdminEndpoints.Route(app, "POST", "/admin/v1/teams", "teams", "Create a team.", services, CreateAsync, StatusCodes.Status201Created);
         AdminEndpoints.Route(app, "GET", "/admin/v1/teams", "teams", "List teams.", services, ListAsync);
         AdminEndpoints.Route(app, "GET", "/admin/v1/teams/{id}", "teams", "Read a team.", services, GetAsync);
         AdminEndpoints.Route(app, "PATCH", "/admin/v1/teams/{id}", "teams", "Change a team's fields.", services, UpdateAsync);

@@ -35,7 +35,7 @@ public sealed class GatewayServices : IAsyncDisposable
         Authenticator = new VirtualKeyAuthenticator(MasterAuthenticator, Store.Keys, options.Server.KeyCacheTtl, Time);
         Budgets = new BudgetAccountant(new LedgerSpendSource(Store.Ledger), Time);
         Ledger = new LedgerWriter(Store.Ledger, loggers.CreateLogger("Switchyard.Ledger"));
-        var recorder = new LedgerRecorder(Ledger, Budgets, Time, loggers.CreateLogger("Switchyard.Ledger"));
+        var recorder = new LedgerRecorder(Ledger, Budgets, Time, loggers.CreateLogger("Switchyard.Ledger")) { LogBodies = options.Server.LogBodies };
         var admission = new AdmissionLimits(options.Server.GlobalLimits, RateLimits, Budgets, new CallEstimator(Catalog));
 
         var builder = new GatewayPipelineBuilder().Use(next => new AuthenticationStage(next, Authenticator));
@@ -56,6 +56,7 @@ public sealed class GatewayServices : IAsyncDisposable
                 HedgeAfter = options.Router.HedgeAfter,
                 TryLeastRecentlyFailed = options.Router.TryLeastRecentlyFailed,
                 SessionAffinityTtl = options.Router.SessionAffinityTtl,
+                RateLimits = RateLimits,
             }))
             .Build(new ProviderStage());
     }

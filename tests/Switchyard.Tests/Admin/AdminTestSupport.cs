@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Switchyard.Configuration;
+using Switchyard.Routing;
 using Switchyard.Keys;
 using Switchyard.Tests.Infrastructure;
 

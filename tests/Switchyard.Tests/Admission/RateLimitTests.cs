@@ -145,4 +145,38 @@ public sealed class RateLimitTests
         }
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
     }
+
+    [Fact]
+    public async Task ADeploymentsOwnRpmSpillsToTheOtherDeploymentsThenAnswers429()
+    {
+        var fake = await FakeProvider.StartAsync();
+        await using var _ = fake;
+        fake.Route("/v1/chat/completions", FakeReply.Json(Answer));
+        var limited = new Dictionary<string, string> { ["rpm"] = "2" };
+        await using var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
+        {
+            Models =
+            [
+                GatewayUnderTest.Deployment(fake.BaseAddress, model: "first") with { Settings = limited, Source = "models[0]" },
+                GatewayUnderTest.Deployment(fake.BaseAddress, model: "second") with { Settings = limited, Source = "models[1]" },
+            ],
+            Server = new ServerOptions { MasterKey = "sk-test-master" },
+        });
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await gateway.PostJsonAsync("/v1/chat/completions", Body);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Contains("deployment_rate_limited", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+        }
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        var models = fake.Received.Select(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("model").GetString()).ToList();
+        Assert.Equal(2, models.Count(m => m == "first"));
+        Assert.Equal(2, models.Count(m => m == "second"));
+    }
 }

@@ -107,6 +107,63 @@ public sealed class CrashDurabilityTests
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }
 
+    [Fact]
+    public async Task SigtermFinishesTheRequestsInFlightAndDrainsTheLedgerBeforeExiting()
+    {
+        var directory = Directory.CreateTempSubdirectory("switchyard-sigterm-").FullName;
+        await using var fake = await FakeProvider.StartAsync();
+        fake.Route("/v1/chat/completions", FakeReply.Json(Encoding.UTF8.GetBytes("""
+            {"id":"chatcmpl-x","object":"chat.completion","created":1,"model":"upstream-model",
+             "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],
+             "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}
+            """)) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(500) });
+        var port = FreePort();
+        var config = Path.Combine(directory, "config.yaml");
+        var data = Path.Combine(directory, "data");
+        await File.WriteAllTextAsync(config, $"""
+            models:
+              - name: slow
+                provider: openai-compatible
+                model: upstream-model
+                api_base: {new Uri(fake.BaseAddress, "v1")}
+                api_key: sk-upstream-key
+            server:
+              master_key: {MasterKey}
+              data_dir: {data}
+            """);
+
+        using var gateway = StartProcess(config, port);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
+        await WaitUntilReadyAsync(client, gateway);
+
+        var calls = Enumerable.Range(0, 40).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+            {
+                Content = new StringContent("""{"model":"slow","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("x-request-id", $"term-{i}");
+            using var response = await client.SendAsync(request);
+            return (Id: $"term-{i}", response.StatusCode);
+        }).ToArray();
+        while (fake.Received.Count < 40) await Task.Delay(10);
+        using (var kill = Process.Start("kill", ["-TERM", gateway.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+
+        var results = await Task.WhenAll(calls);
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        await gateway.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, gateway.ExitCode);
+
+        await using var store = Switchyard.Storage.GatewayStore.Open(null, data);
+        foreach (var (id, _) in results)
+        {
+            var row = await store.Ledger.GetAsync(id, CancellationToken.None);
+            Assert.Equal(RequestState.Completed, row?.State);
+        }
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+
     private static Process StartProcess(string config, int port)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -194,4 +194,35 @@ public sealed class SpendLedgerTests
         Assert.Equal(0.000103m, usage.GetProperty("cost").GetDecimal());
         Assert.EndsWith("data: [DONE]", text.TrimEnd(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task BodiesAreLoggedOnlyWhenEnabledAndRedacted()
+    {
+        var fake = await FakeProvider.StartAsync();
+        await using var _ = fake;
+        fake.Route("/v1/chat/completions", FakeReply.Json(OwnFixtures.Bytes("openai/chat.response.json")));
+        foreach (var enabled in new[] { true, false })
+        {
+            await using var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
+            {
+                Models = [GatewayUnderTest.Deployment(fake.BaseAddress) with { Price = Price }],
+                Server = new ServerOptions { MasterKey = "sk-test-master", LogBodies = enabled },
+            });
+            using var response = await gateway.PostJsonAsync("/v1/chat/completions",
+                """{"model":"test-model","messages":[{"role":"user","content":"my key is sk-proj-abcdefghijklmnop1234, see https://example.com/a.png"}]}""");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var row = Assert.Single(await gateway.Services.Store.Ledger.LogsAsync(new LogQuery { IncludeBodies = true }, CancellationToken.None));
+            if (!enabled)
+            {
+                Assert.Null(row.RequestBody);
+                Assert.Null(row.ResponseBody);
+                continue;
+            }
+            Assert.NotNull(row.RequestBody);
+            Assert.DoesNotContain("sk-proj-abcdefghijklmnop1234", row.RequestBody, StringComparison.Ordinal);
+            Assert.Contains("[redacted]", row.RequestBody, StringComparison.Ordinal);
+            Assert.Contains("https://example.com/a.png", row.RequestBody, StringComparison.Ordinal);
+            Assert.Contains("\"usage\"", row.ResponseBody, StringComparison.Ordinal);
+        }
+    }
 }
