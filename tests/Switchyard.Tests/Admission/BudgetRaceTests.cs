@@ -24,22 +24,26 @@ public sealed class BudgetRaceTests
 
     private const string Body = """{"model":"priced","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]}""";
 
-    private static async Task<(FakeProvider Fake, GatewayUnderTest Gateway)> StartAsync(TimeSpan upstreamDelay)
+    private static async Task<(FakeProvider Fake, GatewayUnderTest Gateway)> StartAsync(TimeSpan upstreamDelay, string backend = "sqlite")
     {
+        // On PostgreSQL the gateway's own store (keys, ledger) is a real server's fresh database.
+        var databaseUrl = backend == "postgres" ? await PostgresServer.CreateDatabaseAsync() : null;
         var fake = await FakeProvider.StartAsync();
         fake.Route("/v1/chat/completions", FakeReply.Json(Answer) with { DelayBeforeHeaders = upstreamDelay });
         var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
         {
             Models = [GatewayUnderTest.Deployment(fake.BaseAddress, name: "priced") with { Price = Price }],
-            Server = new ServerOptions { MasterKey = "sk-test-master" },
+            Server = new ServerOptions { MasterKey = "sk-test-master", DatabaseUrl = databaseUrl },
         });
         return (fake, gateway);
     }
 
-    [Fact]
-    public async Task FiftyConcurrentCallsNeverSpendBeyondTheBudgetAndEveryAdmittedOneIsBilled()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task FiftyConcurrentCallsNeverSpendBeyondTheBudgetAndEveryAdmittedOneIsBilled(string backend)
     {
-        var (fake, gateway) = await StartAsync(TimeSpan.FromMilliseconds(200));
+        var (fake, gateway) = await StartAsync(TimeSpan.FromMilliseconds(200), backend);
         await using var _ = fake;
         await using var __ = gateway;
         var (secret, key) = await TestKeys.CreateAsync(gateway, new SpendLimits { MaxBudgetMicros = 1_000_000 });
@@ -87,10 +91,12 @@ public sealed class BudgetRaceTests
         }
     }
 
-    [Fact]
-    public async Task WithRoomForFiveCallsExactlyFiveOfTwentyConcurrentOnesPass()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task WithRoomForFiveCallsExactlyFiveOfTwentyConcurrentOnesPass(string backend)
     {
-        var (fake, gateway) = await StartAsync(TimeSpan.FromMilliseconds(200));
+        var (fake, gateway) = await StartAsync(TimeSpan.FromMilliseconds(200), backend);
         await using var _ = fake;
         await using var __ = gateway;
         var (secret, key) = await TestKeys.CreateAsync(gateway, new SpendLimits { MaxBudgetMicros = 1_000_000 });
