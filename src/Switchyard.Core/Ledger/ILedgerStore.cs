@@ -15,7 +15,8 @@ public interface ILedgerStore
     /// <summary>Spend (cost, plus reservations of pending rows) since a time, for one key, one team, or everything (both null).</summary>
     Task<long> SpentSinceAsync(string? keyId, string? teamId, long sinceMs, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<SpendGroup>> SpendByAsync(SpendGrouping groupBy, long fromMs, long toMs, CancellationToken cancellationToken);
+    /// <summary>Spend grouped by key, team, model or day; <paramref name="keyId"/> narrows it to one key's requests.</summary>
+    Task<IReadOnlyList<SpendGroup>> SpendByAsync(SpendGrouping groupBy, long fromMs, long toMs, CancellationToken cancellationToken, string? keyId = null);
     Task<IReadOnlyList<SpendRecord>> LogsAsync(LogQuery query, CancellationToken cancellationToken);
     Task<SpendRecord?> GetAsync(string requestId, CancellationToken cancellationToken);
 

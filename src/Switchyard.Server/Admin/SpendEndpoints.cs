@@ -32,9 +32,7 @@ internal static class SpendEndpoints
         if (!caller.IsAdmin && keyId != caller.Id) throw AdminErrors.Forbidden("A user key may only read its own spend (key_id=its id).");
         var (from, to) = Range(context, keys.Now);
 
-        IReadOnlyList<SpendGroup> groups = keyId is null
-            ? await keys.Store.Ledger.SpendByAsync(grouping.Value, from, to, context.RequestAborted)
-            : Aggregate(await keys.Store.Ledger.LogsAsync(new LogQuery { KeyId = keyId, FromMs = from, ToMs = to, Limit = 1000 }, context.RequestAborted), grouping.Value);
+        var groups = await keys.Store.Ledger.SpendByAsync(grouping.Value, from, to, context.RequestAborted, keyId);
 
         await AdminJson.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
@@ -109,20 +107,4 @@ internal static class SpendEndpoints
         var at = AdminTime.Parse(text, "to");
         return text.Trim().Length == 10 ? at + DayMs : at;
     }
-
-    /// <summary>Groups ledger rows in memory (a key's own spend: at most the 1000 newest rows of the range).</summary>
-    private static IReadOnlyList<SpendGroup> Aggregate(IReadOnlyList<SpendRecord> rows, SpendGrouping grouping) =>
-    [
-        .. rows.Where(r => r.State is not (RequestState.Pending or RequestState.Rejected))
-            .GroupBy(r => grouping switch
-            {
-                SpendGrouping.Key => r.KeyId,
-                SpendGrouping.Team => r.TeamId,
-                SpendGrouping.Model => r.Model,
-                _ => DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            })
-            .Select(g => new SpendGroup(g.Key, g.LongCount(), g.Sum(r => r.CostMicros), g.Sum(r => r.InputTokens), g.Sum(r => r.OutputTokens),
-                g.Sum(r => r.CacheReadTokens), g.Sum(r => r.CacheWriteTokens), g.Sum(r => r.ReasoningTokens), g.LongCount(r => r.CostUnknown)))
-            .OrderByDescending(g => g.CostMicros),
-    ];
 }

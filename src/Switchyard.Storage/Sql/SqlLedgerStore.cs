@@ -134,7 +134,7 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(sql.ToString(), new { keyId, teamId, sinceMs }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<SpendGroup>> SpendByAsync(SpendGrouping groupBy, long fromMs, long toMs, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SpendGroup>> SpendByAsync(SpendGrouping groupBy, long fromMs, long toMs, CancellationToken cancellationToken, string? keyId = null)
     {
         // The grouping column comes from the enum, never from input.
         var (group, order) = groupBy switch
@@ -153,11 +153,12 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
                 CAST(SUM(CASE WHEN cost_unknown THEN 1 ELSE 0 END) AS BIGINT) AS unknown_cost_requests
             FROM spend_ledger
             WHERE created_at >= @fromMs AND created_at < @toMs AND state NOT IN ('pending', 'rejected')
+                AND (@keyId IS NULL OR key_id = @keyId)
             GROUP BY {group}
             ORDER BY {order}
             """;
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<SpendGroupRow>(new CommandDefinition(sql, new { fromMs, toMs }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<SpendGroupRow>(new CommandDefinition(sql, new { fromMs, toMs, keyId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new SpendGroup(
             groupBy == SpendGrouping.Day && r.Grp is not null ? DayName(long.Parse(r.Grp, CultureInfo.InvariantCulture)) : r.Grp,
             r.Requests, r.CostMicros, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.ReasoningTokens, r.UnknownCostRequests))];

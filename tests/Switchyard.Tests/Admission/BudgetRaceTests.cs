@@ -16,11 +16,7 @@ public sealed class BudgetRaceTests
     private static readonly ModelPrice Price = new() { InputPerMTok = 0, OutputPerMTok = 20, MaxOutputTokens = 1000 };
     private const long CallMicros = 20_000;
 
-    private static readonly byte[] Answer = Encoding.UTF8.GetBytes("""
-        {"id":"chatcmpl-same","object":"chat.completion","created":1,"model":"upstream-model",
-         "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],
-         "usage":{"prompt_tokens":12,"completion_tokens":1000,"total_tokens":1012}}
-        """);
+    private static readonly byte[] Answer = TestKeys.ChatAnswer(promptTokens: 12, completionTokens: 1000);
 
     private const string Body = """{"model":"priced","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]}""";
 

@@ -9,11 +9,7 @@ namespace Switchyard.Tests.Admission;
 /// <summary>rpm, tpm and max_parallel per key, team and gateway: exact admission counts and the headers a client acts on.</summary>
 public sealed class RateLimitTests
 {
-    private static readonly byte[] Answer = Encoding.UTF8.GetBytes("""
-        {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"upstream-model",
-         "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],
-         "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}
-        """);
+    private static readonly byte[] Answer = TestKeys.ChatAnswer();
 
     private const string Body = """{"model":"test-model","messages":[{"role":"user","content":"hi"}]}""";
 

@@ -9,11 +9,7 @@ namespace Switchyard.Tests.Admission;
 /// <summary>Virtual keys: who gets in, to which models, and how fast a revocation reaches every instance.</summary>
 public sealed class VirtualKeyAuthTests
 {
-    private static readonly byte[] Answer = Encoding.UTF8.GetBytes("""
-        {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"upstream-model",
-         "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],
-         "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}
-        """);
+    private static readonly byte[] Answer = TestKeys.ChatAnswer();
 
     private static string Body(string model = "test-model") => $$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""";
 

@@ -52,6 +52,13 @@ public static class TestKeys
             CostMicros = micros,
         }], CancellationToken.None);
 
+    /// <summary>An OpenAI chat answer reporting the given usage (the provider's id repeats on purpose: rows must not key on it).</summary>
+    public static byte[] ChatAnswer(int promptTokens = 10, int completionTokens = 5) => System.Text.Encoding.UTF8.GetBytes($$$"""
+        {"id":"chatcmpl-same","object":"chat.completion","created":1,"model":"upstream-model",
+         "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],
+         "usage":{"prompt_tokens":{{{promptTokens}}},"completion_tokens":{{{completionTokens}}},"total_tokens":{{{promptTokens + completionTokens}}}}}
+        """);
+
     public static HttpRequestMessage Chat(string secret, string body)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")

@@ -22,11 +22,7 @@ public sealed class CrashDurabilityTests
     {
         var directory = Directory.CreateTempSubdirectory("switchyard-crash-").FullName;
         await using var fake = await FakeProvider.StartAsync();
-        var answer = Encoding.UTF8.GetBytes("""
-            {"id":"chatcmpl-x","object":"chat.completion","created":1,"model":"upstream-model",
-             "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],
-             "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}
-            """);
+        var answer = TestKeys.ChatAnswer();
         // Answers spread over two seconds, so the kill lands with some finished, some in flight.
         fake.RouteSequence("/v1/chat/completions",
             Enumerable.Range(0, 100).Select(i => FakeReply.Json(answer) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(100 + i * 20) }).ToArray());
@@ -112,11 +108,7 @@ public sealed class CrashDurabilityTests
     {
         var directory = Directory.CreateTempSubdirectory("switchyard-sigterm-").FullName;
         await using var fake = await FakeProvider.StartAsync();
-        fake.Route("/v1/chat/completions", FakeReply.Json(Encoding.UTF8.GetBytes("""
-            {"id":"chatcmpl-x","object":"chat.completion","created":1,"model":"upstream-model",
-             "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],
-             "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}
-            """)) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(500) });
+        fake.Route("/v1/chat/completions", FakeReply.Json(TestKeys.ChatAnswer()) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(500) });
         var port = FreePort();
         var config = Path.Combine(directory, "config.yaml");
         var data = Path.Combine(directory, "data");

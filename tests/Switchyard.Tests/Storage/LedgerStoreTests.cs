@@ -121,6 +121,11 @@ public abstract class LedgerStoreTests : StoreTestBase
         Assert.Equal([("2026-03-01", 400L, 2L), ("2026-03-02", 50L, 1L), ("2026-03-04", 1L, 1L)], byDay.Select(g => (g.Group!, g.CostMicros, g.Requests)));
 
         Assert.Empty(await store.Ledger.SpendByAsync(SpendGrouping.Model, 0, day1, Ct));
+
+        // Narrowed to one key: only its rows, grouped.
+        var k1ByDay = await store.Ledger.SpendByAsync(SpendGrouping.Day, day1, to, Ct, keyId: "k1");
+        Assert.Equal([("2026-03-01", 100L), ("2026-03-02", 50L), ("2026-03-04", 1L)], k1ByDay.Select(g => (g.Group!, g.CostMicros)));
+        Assert.Empty(await store.Ledger.SpendByAsync(SpendGrouping.Model, day1, to, Ct, keyId: "x' OR '1'='1"));
     }
 
     [Fact]
