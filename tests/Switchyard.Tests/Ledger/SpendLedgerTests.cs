@@ -226,3 +226,34 @@ public sealed class SpendLedgerTests
         }
     }
 }
+
+/// <summary>The retention job deletes request-log rows past their age, and only those.</summary>
+public sealed class RetentionTests
+{
+    [Fact]
+    public async Task RowsOlderThanTheRetentionAreDeletedAtStartUp()
+    {
+        var directory = GatewayUnderTest.TemporaryDataDirectory();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using (var store = Switchyard.Storage.GatewayStore.Open(null, directory))
+        {
+            await store.MigrateAsync(CancellationToken.None);
+            await store.Ledger.WriteBatchAsync(
+            [
+                new SpendRecord { RequestId = "old", CreatedAt = now - 3 * 86_400_000L, State = RequestState.Completed, CostMicros = 5 },
+                new SpendRecord { RequestId = "recent", CreatedAt = now - 86_400_000L / 2, State = RequestState.Completed, CostMicros = 7 },
+            ], CancellationToken.None);
+        }
+
+        await using var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
+        {
+            Server = new ServerOptions { MasterKey = "sk-test-master", DataDirectory = directory, LogRetention = TimeSpan.FromDays(2) },
+        });
+        var ledger = gateway.Services.Store.Ledger;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await ledger.GetAsync("old", CancellationToken.None) is not null && DateTime.UtcNow < deadline) await Task.Delay(20);
+
+        Assert.Null(await ledger.GetAsync("old", CancellationToken.None));
+        Assert.NotNull(await ledger.GetAsync("recent", CancellationToken.None));
+    }
+}
