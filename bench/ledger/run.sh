@@ -171,6 +171,8 @@ if [[ -z "$GW_DIR" ]]; then
   GW_DIR="$TMP/gw"
   snapshot src >/dev/null
   publish src/Switchyard.Server "$GW_DIR" gateway
+  # what was built, for the TSV header of this and later --gateway-dir runs
+  echo "$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo none)$( (cd "$REPO" && git status --porcelain -- src 2>/dev/null | grep -q .) && echo ' + uncommitted changes in src/') (published $(date -u +%Y-%m-%dT%H:%MZ))" >"$GW_DIR/switchyard-source.txt"
 fi
 [[ -x "$GW_DIR/switchyard" ]] || die "no executable $GW_DIR/switchyard"
 if [[ -z "$LOAD_DIR" ]]; then
@@ -272,7 +274,7 @@ DB_KIND=sqlite; [[ $POSTGRES -eq 1 ]] && DB_KIND=postgres
 {
   echo "# switchyard ledger run $STAMP"
   echo "# host $(hostname) $(nproc) cpus; $(uname -sr); dotnet $(dotnet --version 2>/dev/null || echo -)"
-  echo "# source $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo none)$( (cd "$REPO" && git status --porcelain -- src 2>/dev/null | grep -q .) && echo ' + uncommitted changes in src/')$([[ "$GW_DIR" != "$TMP/gw" ]] && echo " (gateway from --gateway-dir $GW_DIR)")"
+  echo "# gateway source $(cat "$GW_DIR/switchyard-source.txt" 2>/dev/null || echo unknown)$([[ "$GW_DIR" != "$TMP/gw" ]] && echo " (from --gateway-dir $GW_DIR)"); repo now at $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo none)"
   echo "# rate ${RATE}/s open loop; warmup ${WARMUP}s; duration ${DURATION}s; rounds $ROUNDS; modes ${MODE_LIST[*]}; upstream delay ${DELAY_MS} ms; max conns $MAX_CONNS; db $DB_KIND"
   echo "# loadavg_before $(cut -d' ' -f1-3 /proc/loadavg)"
   [[ ${#GW_ENV[@]} -gt 0 ]] && echo "# gateway_env ${GW_ENV[*]}"

@@ -88,10 +88,15 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
         meter.Rate?.Settle((usage ?? estimated)?.TotalTokens ?? 0, release: usage is null && estimated is null);
 
         var row = Row(request, meter, result, state, status, usage ?? estimated, cost, error) with { UsageUnknown = usage is null && estimated is not null };
-        if (meter.Admitted || state == RequestState.Completed)
+        // A billed answer waits for its row to be durable before its last bytes go out; a row that bills nothing (a
+        // refusal, an error, an unpriced model) is queued without holding the answer back.
+        if (cost.Micros > 0)
         {
-            var durable = writer.AppendAsync(row);
-            if (await Task.WhenAny(durable, Task.Delay(DurableWait, time)).ConfigureAwait(false) != durable)
+            try
+            {
+                await writer.AppendAsync(row).WaitAsync(DurableWait, time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
             {
                 logger.LogError("Ledger row for {RequestId} not durable after {Seconds}s; answering, the row stays queued", request.RequestId, DurableWait.TotalSeconds);
             }

@@ -13,14 +13,14 @@ public sealed class LedgerWriter : IAsyncDisposable
     private const int MaxBatch = 1000;
     private readonly ILedgerStore _store;
     private readonly ILogger _logger;
-    private readonly Channel<(SpendRecord Record, TaskCompletionSource? Durable)> _queue;
+    private readonly Channel<(SpendRecord? Record, TaskCompletionSource? Durable)> _queue;
     private readonly Task _loop;
 
     public LedgerWriter(ILedgerStore store, ILogger logger, int capacity = 100_000)
     {
         _store = store;
         _logger = logger;
-        _queue = Channel.CreateBounded<(SpendRecord, TaskCompletionSource?)>(new BoundedChannelOptions(capacity)
+        _queue = Channel.CreateBounded<(SpendRecord?, TaskCompletionSource?)>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             // A full queue makes requests wait for room rather than lose rows.
@@ -43,6 +43,14 @@ public sealed class LedgerWriter : IAsyncDisposable
         await durable.Task.ConfigureAwait(false);
     }
 
+    /// <summary>Completes when every row queued before it is durable (for readers that must see their own writes).</summary>
+    public async Task FlushAsync()
+    {
+        var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync((null, durable)).ConfigureAwait(false);
+        await durable.Task.ConfigureAwait(false);
+    }
+
     /// <summary>Queues a row without waiting for it (pending rows, rejections).</summary>
     public void Enqueue(SpendRecord record)
     {
@@ -56,17 +64,20 @@ public sealed class LedgerWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
-        var batch = new List<(SpendRecord Record, TaskCompletionSource? Durable)>(MaxBatch);
+        var batch = new List<(SpendRecord? Record, TaskCompletionSource? Durable)>(MaxBatch);
         var records = new List<SpendRecord>(MaxBatch);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
             records.Clear();
-            foreach (var item in batch) records.Add(item.Record);
-            await CommitAsync(records).ConfigureAwait(false);
+            foreach (var item in batch)
+            {
+                if (item.Record is not null) records.Add(item.Record);
+            }
+            if (records.Count > 0) await CommitAsync(records).ConfigureAwait(false);
             Interlocked.Add(ref _rowsWritten, records.Count);
-            Interlocked.Increment(ref _commits);
+            if (records.Count > 0) Interlocked.Increment(ref _commits);
             foreach (var item in batch) item.Durable?.TrySetResult();
         }
     }

@@ -53,6 +53,8 @@ internal static class AdminTestSupport
     {
         using var client = new HttpClient { BaseAddress = g.BaseAddress };
         using var response = await client.SendAsync(TestKeys.Chat(secret, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}"""));
+        // Unpriced (mock) answers do not wait for their ledger row; the admin reads below must see it.
+        await g.Services.Ledger.FlushAsync();
         return response.StatusCode;
     }
 

@@ -3,15 +3,20 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using OpenAI.Chat;
+using OpenAI.Responses;
+using Switchyard.Ledger;
 using Switchyard.Tests.Infrastructure;
+
+#pragma warning disable OPENAI001 // the SDK's Responses client is an evaluation API
 
 namespace Switchyard.Tests.Functional;
 
 /// <summary>
 /// Azure OpenAI through the OpenAI-compatible relay: the gateway calls the deployment URL with <c>api-version</c> and the
 /// <c>api-key</c> header, and Azure's recorded answers (content-filter annotations, the empty first chunk, the async-filter
-/// chunks after the finish) reach an OpenAI client byte for byte. Not replayed here: <c>azure/responses-stream-function-call.sse</c>,
-/// a Responses API stream (the Responses dialect is a separate piece of work).
+/// chunks after the finish) reach an OpenAI client byte for byte. A Responses API client (<c>POST /v1/responses</c>) is relayed
+/// to Azure's Responses endpoint: <c>azure/responses-stream-function-call.sse</c> (a function call, <c>content_filters</c>,
+/// <c>obfuscation</c>) reaches it byte for byte, with its usage in the ledger.
 /// </summary>
 public sealed class AzureProviderTests : IAsyncLifetime
 {
@@ -31,6 +36,7 @@ public sealed class AzureProviderTests : IAsyncLifetime
                 Deployment("o1", "o1-preview-new", root, "2024-09-01-preview"),
                 Deployment("old", "old-deployment", root, "2024-02-01"),
                 Deployment("v1", "gpt-4o-mini", root + "/openai/v1", null),
+                Deployment("gpt51", "gpt-5.1", root, "2025-03-01-preview"),
             ],
             Server = new() { MasterKey = "sk-test-master" },
         });
@@ -300,6 +306,104 @@ public sealed class AzureProviderTests : IAsyncLifetime
         Assert.Equal(400, failure.Status);
         Assert.Contains("content management policy", failure.Message);
     }
+
+    // ---------------------------------------------------------------- Responses API
+
+    private const string ResponsesStream = "azure/responses-stream-function-call.sse";
+    private const string WeatherRequest =
+        """{"model":"MODEL","input":"What is the weather in San Francisco?","stream":true,"tools":[{"type":"function","name":"weather","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"],"additionalProperties":false},"strict":true}]}""";
+
+    private async Task<(HttpResponseMessage Response, string Text)> PostResponsesAsync(string model, string requestId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
+        {
+            Content = new StringContent(WeatherRequest.Replace("MODEL", model, StringComparison.Ordinal), Encoding.UTF8, "application/json"),
+            Headers = { { "x-request-id", requestId } },
+        };
+        var response = await _gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        return (response, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    public static TheoryData<string, string, string, string> ResponsesDeployments() => new()
+    {
+        // The chat default (2024-10-21) predates the Responses API on the classic endpoint: it is asked with a version that serves it.
+        { "gpt", "openllmetry-testing", "/openai/responses", "?api-version=2025-04-01-preview" },
+        { "gpt51", "gpt-5.1", "/openai/responses", "?api-version=2025-03-01-preview" },
+        { "v1", "gpt-4o-mini", "/openai/v1/responses", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ResponsesDeployments))]
+    public async Task ResponsesStreamIsRelayedByteForByteWithTheFunctionCallAndItsUsageInTheLedger(string model, string deployment, string path, string query)
+    {
+        var recorded = FixtureCorpus.Bytes(ResponsesStream);
+        _upstream.Route(path, FakeReply.Sse(recorded));
+
+        var (response, relayed) = await PostResponsesAsync(model, "azure-responses-" + model);
+        using var _ = response;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(SseChunks.Completed(recorded), relayed);
+        AssertAzureCall(path, query);
+        // The client's body with the deployment named as model; nothing added (a Responses stream carries its usage anyway).
+        var sent = JsonDocument.Parse(_upstream.LastRequest.Body).RootElement;
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(WeatherRequest.Replace("MODEL", deployment, StringComparison.Ordinal)).RootElement, sent),
+            Encoding.UTF8.GetString(_upstream.LastRequest.Body));
+
+        // The function call's arguments arrive, in deltas and whole; Azure's content_filters ride along.
+        var events = ResponsesEvents(Encoding.UTF8.GetBytes(relayed));
+        Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => e.Data.GetProperty("sequence_number").GetInt32()));
+        var deltas = string.Concat(events.Where(e => e.Type == "response.function_call_arguments.delta").Select(e => e.Data.GetProperty("delta").GetString()));
+        Assert.Equal("""{"location":"San Francisco"}""", deltas);
+        Assert.Equal(deltas, events.Single(e => e.Type == "response.function_call_arguments.done").Data.GetProperty("arguments").GetString());
+        Assert.Equal("response.completed", events[^1].Type);
+        Assert.True(events[^1].Data.GetProperty("response").GetProperty("content_filters").GetArrayLength() > 0);
+
+        // The usage was picked from response.completed: 45 in, 24 out.
+        var row = await _gateway.Services.Store.Ledger.GetAsync("azure-responses-" + model, CancellationToken.None);
+        Assert.NotNull(row);
+        Assert.Equal(RequestState.Completed, row.State);
+        Assert.True(row.Stream);
+        Assert.Equal((45L, 0L, 24L, 0L), (row.InputTokens, row.CacheReadTokens, row.OutputTokens, row.ReasoningTokens));
+        Assert.False(row.UsageUnknown);
+        Assert.Equal("azure/" + deployment, row.Deployment);
+    }
+
+    [Fact]
+    public async Task OpenAiSdkReadsTheResponsesStreamsFunctionCall()
+    {
+        _upstream.Route("/openai/responses", FakeReply.Sse(FixtureCorpus.Bytes(ResponsesStream)));
+        var client = new ResponsesClient(new ApiKeyCredential("sk-test-master"), new ResponsesClientOptions
+        {
+            Endpoint = new Uri(_gateway.BaseAddress, "v1"),
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+        });
+        var options = new CreateResponseOptions { Model = "gpt51", StreamingEnabled = true };
+        options.InputItems.Add(ResponseItem.CreateUserMessageItem("What is the weather in San Francisco?"));
+        options.Tools.Add(ResponseTool.CreateFunctionTool("weather", BinaryData.FromString("""{"type":"object","properties":{"location":{"type":"string"}},"required":["location"],"additionalProperties":false}"""), true, null));
+
+        var updates = new List<StreamingResponseUpdate>();
+        await foreach (var update in await client.CreateResponseStreamingAsync(options, TestContext.Current.CancellationToken)) updates.Add(update);
+
+        var added = updates.OfType<StreamingResponseOutputItemAddedUpdate>().Select(u => u.Item).OfType<FunctionCallResponseItem>().Single();
+        Assert.Equal(("call_H5DxLSFnsGhiROnUiDHmgyc8", "weather"), (added.CallId, added.FunctionName));
+        var deltas = string.Concat(updates.OfType<StreamingResponseFunctionCallArgumentsDeltaUpdate>().Select(u => u.Delta.ToString()));
+        Assert.Equal("""{"location":"San Francisco"}""", deltas);
+        Assert.Equal(deltas, Assert.Single(updates.OfType<StreamingResponseFunctionCallArgumentsDoneUpdate>()).FunctionArguments.ToString());
+        var completed = Assert.IsType<StreamingResponseCompletedUpdate>(updates[^1]);
+        Assert.Equal("resp_04041325ab8ae30400698c519fb7fc81979972618138fc336d", completed.Response.Id);
+        Assert.Equal(deltas, completed.Response.OutputItems.OfType<FunctionCallResponseItem>().Single().FunctionArguments.ToString());
+        Assert.Equal((45, 24, 69), (completed.Response.Usage.InputTokenCount, completed.Response.Usage.OutputTokenCount, completed.Response.Usage.TotalTokenCount));
+        Assert.Equal("/openai/responses?api-version=2025-03-01-preview", _upstream.LastRequest.Path);
+    }
+
+    private static List<(string Type, JsonElement Data)> ResponsesEvents(byte[] sse) =>
+        [.. Encoding.UTF8.GetString(sse).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(block => block.Split('\n'))
+            .Where(lines => lines.Any(l => l.StartsWith("data: ", StringComparison.Ordinal)))
+            .Select(lines => (lines.First(l => l.StartsWith("event: ", StringComparison.Ordinal))["event: ".Length..],
+                JsonDocument.Parse(lines.First(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..]).RootElement))];
 
     private static List<JsonElement> SseData(byte[] recorded) =>
         Encoding.UTF8.GetString(recorded).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)

@@ -108,6 +108,7 @@ public sealed class SpendLedgerTests
 
         using var response = await gateway.Client.SendAsync(Chat("ledger-unpriced"));
         Assert.Equal("unknown", response.Headers.GetValues("x-switchyard-cost-usd").Single());
+        await gateway.Services.Ledger.FlushAsync(); // nothing billed, so the answer did not wait for the row
         var row = await gateway.Services.Store.Ledger.GetAsync("ledger-unpriced", CancellationToken.None);
         Assert.True(row!.CostUnknown);
         Assert.False(row.UsageUnknown);
@@ -142,6 +143,7 @@ public sealed class SpendLedgerTests
 
         using var response = await gateway.Client.SendAsync(Chat("ledger-429"));
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        await gateway.Services.Ledger.FlushAsync();
         var row = await gateway.Services.Store.Ledger.GetAsync("ledger-429", CancellationToken.None);
         Assert.Equal(RequestState.Failed, row!.State);
         Assert.Equal(429, row.Status);
@@ -159,6 +161,7 @@ public sealed class SpendLedgerTests
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "sk-sy-not-a-key");
         using var response = await gateway.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await gateway.Services.Ledger.FlushAsync();
         Assert.Null(await gateway.Services.Store.Ledger.GetAsync("ledger-401", CancellationToken.None));
     }
 

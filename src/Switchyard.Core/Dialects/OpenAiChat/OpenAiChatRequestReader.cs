@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Switchyard.Json;
 using Switchyard.Protocol;
@@ -13,6 +14,14 @@ internal static class OpenAiChatRequestReader
         "n", "user", "metadata", "stream", "stream_options");
     private static readonly NameTable MessageNames = new("role", "content", "name", "tool_calls", "tool_call_id", "refusal", "reasoning_content", "thinking_blocks");
     private static readonly NameTable PartNames = new("type", "text", "image_url", "cache_control", "input_audio", "file", "refusal");
+    // The fields a tool call or a tool definition has a canonical home for; only the others cost a name string.
+    private static readonly byte[][] CallFields = ["id"u8.ToArray(), "type"u8.ToArray(), "function"u8.ToArray()];
+    private static readonly byte[][] BareCallFields = ["id"u8.ToArray(), "type"u8.ToArray(), "name"u8.ToArray()];
+    private static readonly byte[][] FunctionFields = ["name"u8.ToArray(), "description"u8.ToArray(), "parameters"u8.ToArray(), "strict"u8.ToArray()];
+    // tool_choice as most clients send it: the same canonical choice (and its wire form) every time, not a clone each.
+    private static readonly ToolChoice AutoChoice = ToolChoice.Auto with { Original = Verbatim("\"auto\""u8) };
+    private static readonly ToolChoice NoneChoice = ToolChoice.None with { Original = Verbatim("\"none\""u8) };
+    private static readonly ToolChoice RequiredChoice = ToolChoice.Required with { Original = Verbatim("\"required\""u8) };
 
     public static ChatRequest Read(ReadOnlyMemory<byte> body)
     {
@@ -83,6 +92,7 @@ internal static class OpenAiChatRequestReader
         var message = new ChatMessage(role) { ContentForm = ContentForm.Absent };
         string? toolCallId = null;
         List<ContentBlock>? body = null;
+        TextBlock? direct = null;
         foreach (var property in element.EnumerateObject())
         {
             var value = property.Value;
@@ -94,7 +104,10 @@ internal static class OpenAiChatRequestReader
                 case "content":
                     if (value.ValueKind == JsonValueKind.String)
                     {
-                        body = [new TextBlock(value.GetString()!)];
+                        // The usual case, a plain string, goes straight into the message (or, for a tool, its result) without a list of its own.
+                        var text = new TextBlock(value.GetString()!);
+                        if (role == ChatRole.Tool) body = [text];
+                        else message.Content.Insert(message.Content.FindLastIndex(static b => b is ReasoningBlock) + 1, direct = text);
                         message.ContentForm = ContentForm.String;
                     }
                     else if (value.ValueKind == JsonValueKind.Array)
@@ -130,8 +143,8 @@ internal static class OpenAiChatRequestReader
         }
         else if (body is not null)
         {
-            // Text and parts come before tool calls, after reasoning.
-            var at = message.Content.FindLastIndex(b => b is ReasoningBlock) + 1;
+            // Text and parts come before tool calls, after reasoning (a refusal beside string content, after that text).
+            var at = direct is not null ? message.Content.FindIndex(b => ReferenceEquals(b, direct)) + 1 : message.Content.FindLastIndex(static b => b is ReasoningBlock) + 1;
             message.Content.InsertRange(at, body);
         }
         return message;
@@ -209,10 +222,10 @@ internal static class OpenAiChatRequestReader
             return new ToolCallBlock(id, OptionalString(function, "name") ?? "", OptionalString(function, "arguments") ?? "")
             {
                 Type = type,
-                Extensions = Unknown(call, "id", "type", "function"),
+                Extensions = Unknown(call, CallFields),
             };
         }
-        return new ToolCallBlock(id, OptionalString(call, "name") ?? "", "") { Type = type, Extensions = Unknown(call, "id", "type", "name") };
+        return new ToolCallBlock(id, OptionalString(call, "name") ?? "", "") { Type = type, Extensions = Unknown(call, BareCallFields) };
     }
 
     private static ToolDefinition ReadTool(JsonElement tool)
@@ -226,15 +239,22 @@ internal static class OpenAiChatRequestReader
         {
             Name = function.GetProperty("name").GetString()!,
             Description = OptionalString(function, "description"),
-            Parameters = function.TryGetProperty("parameters", out var parameters) ? parameters.Clone() : null,
+            // The schema's text rather than a cloned document: most writers only copy it out.
+            ParametersJson = function.TryGetProperty("parameters", out var parameters) ? JsonMarshal.GetRawUtf8Value(parameters).ToArray() : null,
             Strict = function.TryGetProperty("strict", out var strict) && strict.ValueKind is JsonValueKind.True or JsonValueKind.False ? strict.GetBoolean() : null,
             CacheControl = tool.TryGetProperty("cache_control", out var cache) ? cache.Clone() : null,
-            Extensions = Unknown(function, "name", "description", "parameters", "strict"),
+            Extensions = Unknown(function, FunctionFields),
         };
     }
 
     private static ToolChoice ReadToolChoice(JsonElement value)
     {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            if (value.ValueEquals("auto"u8)) return AutoChoice;
+            if (value.ValueEquals("none"u8)) return NoneChoice;
+            if (value.ValueEquals("required"u8)) return RequiredChoice;
+        }
         var choice = value.ValueKind == JsonValueKind.String
             ? value.GetString() switch
             {
@@ -267,13 +287,28 @@ internal static class OpenAiChatRequestReader
     private static string? OptionalString(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static ExtensionData? Unknown(JsonElement element, params string[] known)
+    private static ExtensionData? Unknown(JsonElement element, byte[][] known)
     {
         ExtensionData? extensions = null;
         foreach (var property in element.EnumerateObject())
         {
-            if (Array.IndexOf(known, property.Name) < 0) (extensions ??= new(Format)).Add(property.Name, property.Value);
+            if (!IsOneOf(property, known)) (extensions ??= new(Format)).Add(property.Name, property.Value);
         }
         return extensions;
+    }
+
+    private static bool IsOneOf(JsonProperty property, byte[][] names)
+    {
+        foreach (var name in names)
+        {
+            if (property.NameEquals(name)) return true;
+        }
+        return false;
+    }
+
+    private static RawBlock Verbatim(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        return new RawBlock(Format, JsonElement.ParseValue(ref reader));
     }
 }

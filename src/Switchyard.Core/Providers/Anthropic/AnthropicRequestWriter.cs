@@ -368,8 +368,7 @@ internal static class AnthropicRequestWriter
             writer.WriteString("name", tool.Name);
             if (tool.Description is not null) writer.WriteString("description", tool.Description);
             writer.WritePropertyName("input_schema");
-            if (tool.Parameters is { ValueKind: JsonValueKind.Object } parameters) parameters.WriteTo(writer);
-            else
+            if (!tool.WriteParametersObject(writer))
             {
                 // OpenAI allows a function without parameters; Anthropic requires an object schema.
                 writer.WriteStartObject();

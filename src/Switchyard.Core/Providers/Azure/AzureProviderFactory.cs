@@ -8,7 +8,8 @@ namespace Switchyard.Providers.Azure;
 /// <c>api-key</c> header: bodies are relayed with only the model rewritten, and Azure's extra fields
 /// (<c>prompt_filter_results</c>, <c>content_filter_results</c>, <c>content_filter_offsets</c>, the first chunk with an empty
 /// id and <c>choices: []</c>) reach the client unchanged. Errors keep Azure's code (<c>content_filter</c>,
-/// <c>DeploymentNotFound</c>) through the shared upstream error mapping.
+/// <c>DeploymentNotFound</c>) through the shared upstream error mapping. A Responses API client is relayed to Azure's
+/// Responses endpoint the same way (see <see cref="AzureEndpoints"/>).
 /// </summary>
 public sealed class AzureProviderFactory(UpstreamClientPool pool, Func<string, string?>? environment = null) : IProviderFactory
 {

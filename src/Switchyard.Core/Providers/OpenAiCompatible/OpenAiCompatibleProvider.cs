@@ -19,11 +19,12 @@ internal sealed class OpenAiCompatibleProvider : IProvider
     private readonly HttpMessageInvoker _client;
     private readonly Uri _chatUri;
     private readonly Uri _embeddingsUri;
+    private readonly Uri? _responsesUri;
     private readonly bool _requestStreamUsage;
     private readonly AuthenticationHeaderValue? _authorization;
 
     public OpenAiCompatibleProvider(OpenAiCompatiblePreset preset, DeploymentOptions options, Uri baseUri, HttpMessageInvoker client)
-        : this(preset, options, OpenAiEndpoints.Under(baseUri, preset.AcceptsStreamOptions), client)
+        : this(preset, options, OpenAiEndpoints.Under(baseUri, preset.AcceptsStreamOptions, servesResponses: preset.Name == "openai"), client)
     {
     }
 
@@ -35,13 +36,15 @@ internal sealed class OpenAiCompatibleProvider : IProvider
         _client = client;
         _chatUri = endpoints.Chat;
         _embeddingsUri = endpoints.Embeddings;
+        _responsesUri = endpoints.Responses;
         _requestStreamUsage = endpoints.RequestStreamUsage;
         if (options.ApiKey is { Length: > 0 } key && preset.Auth == AuthStyle.Bearer) _authorization = new AuthenticationHeaderValue("Bearer", key);
     }
 
     public async ValueTask<ChatResult> SendAsync(GatewayRequest request, Deployment deployment, CancellationToken cancellationToken)
     {
-        if (request.Body.Format == ApiFormat.OpenAiResponses && await OpenAiResponsesRelay.TrySendAsync(request, deployment, _preset, _client, _chatUri, m => AddHeaders(m, request.Body.Summary.Stream), cancellationToken).ConfigureAwait(false) is { } relayed) return relayed;
+        if (request.Body.Format == ApiFormat.OpenAiResponses && _responsesUri is { } responsesUri
+            && await OpenAiResponsesRelay.TrySendAsync(request, deployment, _preset, _client, responsesUri, m => AddHeaders(m, request.Body.Summary.Stream), cancellationToken).ConfigureAwait(false) is { } relayed) return relayed;
         var started = Stopwatch.GetTimestamp();
         var summary = request.Body.Summary;
         // A client of another dialect gets the answer in the canonical model, to be written in its own format.

@@ -17,7 +17,9 @@ namespace Switchyard.Providers.OpenAiCompatible;
 
 /// <summary>
 /// Same-format relay of the Responses API to OpenAI: the client's body goes to <c>{api_base}/responses</c> with only the
-/// model rewritten (Azure OpenAI too, on its v1 endpoint), and the answer (or the stream, event by event) comes back byte for byte. Not taken when the request
+/// model rewritten (Azure OpenAI too: <c>{api_base}/openai/v1/responses</c>, or <c>{api_base}/openai/responses?api-version=…</c>
+/// for a classic deployment, the deployment named as <c>model</c>), and the answer (or the stream, event by event) comes back
+/// byte for byte. Not taken when the request
 /// continues a conversation the gateway holds but this upstream does not (an earlier turn answered elsewhere): then the
 /// provider's canonical path carries the whole conversation instead.
 /// </summary>
@@ -27,14 +29,10 @@ internal static class OpenAiResponsesRelay
 
     /// <summary>The relayed result, or null when this request must take the canonical path.</summary>
     public static async ValueTask<ChatResult?> TrySendAsync(GatewayRequest request, Deployment deployment, OpenAiCompatiblePreset preset, HttpMessageInvoker client,
-        Uri chatUri, Action<HttpRequestMessage> addHeaders, CancellationToken cancellationToken)
+        Uri uri, Action<HttpRequestMessage> addHeaders, CancellationToken cancellationToken)
     {
         if (request.Operation != Operation.Chat) return null;
         var options = deployment.Options;
-        // OpenAI itself, and Azure OpenAI's v1 endpoint (plain OpenAI paths); other compatible servers rarely serve /responses.
-        var relays = preset.Name == "openai" || preset.Name == "azure" && options.ApiBase is { } azureBase && Azure.AzureEndpoints.IsV1(azureBase);
-        if (!relays) return null;
-        var uri = new Uri(chatUri, "../responses");
         var upstream = UpstreamKey(uri, options.ApiKey);
         var state = ResponsesConversation.Of(request);
         if (state.Previous is { } previous && previous.Upstream != upstream) return null;

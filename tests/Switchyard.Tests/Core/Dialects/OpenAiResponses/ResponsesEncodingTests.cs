@@ -74,6 +74,7 @@ public sealed class ResponsesEncodingTests
     [Theory]
     [InlineData("openai/responses-stream.sse")]
     [InlineData("openai/responses-stream-reasoning-function-call.sse")]
+    [InlineData("azure/responses-stream-function-call.sse")]
     public void A_recorded_stream_decoded_to_canonical_events_encodes_back_event_for_event(string fixture)
     {
         var recorded = Events(FixtureCorpus.Bytes(fixture));

@@ -48,6 +48,24 @@ public sealed class AzureEndpointsTests
     }
 
     [Theory]
+    [InlineData("2024-10-21", "2025-04-01-preview")]
+    [InlineData("2025-01-01-preview", "2025-04-01-preview")]
+    [InlineData("2025-03-01-preview", "2025-03-01-preview")]
+    [InlineData("2025-04-01-preview", "2025-04-01-preview")]
+    [InlineData("preview", "preview")]
+    public void TheClassicResponsesUrlIsPerResourceWithAVersionThatServesIt(string apiVersion, string expected)
+    {
+        var endpoints = AzureEndpoints.For("https://res.openai.azure.com/openai/", "my deploy", apiVersion);
+
+        Assert.Equal("https://res.openai.azure.com/openai/responses?api-version=" + expected, endpoints.Responses!.AbsoluteUri);
+        Assert.EndsWith("?api-version=" + apiVersion, endpoints.Chat.AbsoluteUri);
+    }
+
+    [Fact]
+    public void TheV1ResponsesUrlIsPlainOpenAi() =>
+        Assert.Equal("https://res.openai.azure.com/openai/v1/responses", AzureEndpoints.For("https://res.openai.azure.com/openai/v1", "d", "2024-10-21").Responses!.AbsoluteUri);
+
+    [Theory]
     [InlineData("2024-02-01", false)]
     [InlineData("2024-06-01", false)]
     [InlineData("2024-08-01-preview", false)]
