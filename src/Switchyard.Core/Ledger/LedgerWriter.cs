@@ -16,6 +16,9 @@ public sealed class LedgerWriter : IAsyncDisposable
     private readonly Channel<(SpendRecord? Record, TaskCompletionSource? Durable)> _queue;
     private readonly Task _loop;
 
+    /// <summary>How long rows nobody waits for may wait for company before they are committed.</summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(5);
+
     public LedgerWriter(ILedgerStore store, ILogger logger, int capacity = 100_000)
     {
         _store = store;
@@ -69,7 +72,24 @@ public sealed class LedgerWriter : IAsyncDisposable
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
+            Drain(reader, batch);
+            // Nobody waits on these rows (pending rows, refusals): linger briefly so that they share a commit with the
+            // rows that follow, typically the final row someone does wait for, instead of costing a commit each.
+            if (Linger > TimeSpan.Zero && !batch.Exists(static item => item.Durable is not null))
+            {
+                using var linger = new CancellationTokenSource(Linger);
+                try
+                {
+                    while (batch.Count < MaxBatch && !batch.Exists(static item => item.Durable is not null)
+                        && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+                    {
+                        Drain(reader, batch);
+                    }
+                }
+                catch (OperationCanceledException) when (linger.IsCancellationRequested)
+                {
+                }
+            }
             records.Clear();
             foreach (var item in batch)
             {
@@ -80,6 +100,11 @@ public sealed class LedgerWriter : IAsyncDisposable
             if (records.Count > 0) Interlocked.Increment(ref _commits);
             foreach (var item in batch) item.Durable?.TrySetResult();
         }
+    }
+
+    private static void Drain(ChannelReader<(SpendRecord?, TaskCompletionSource?)> reader, List<(SpendRecord? Record, TaskCompletionSource? Durable)> batch)
+    {
+        while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
     }
 
     private async Task CommitAsync(List<SpendRecord> records)

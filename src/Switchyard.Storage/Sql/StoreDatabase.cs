@@ -20,9 +20,11 @@ internal abstract class StoreDatabase : IAsyncDisposable
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        DbConnection? pooled = null;
         try
         {
-            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await DedicatedWriterAsync(cancellationToken).ConfigureAwait(false)
+                ?? (pooled = await OpenAsync(cancellationToken).ConfigureAwait(false));
             await using var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             var result = await work(connection, transaction).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -30,9 +32,16 @@ internal abstract class StoreDatabase : IAsyncDisposable
         }
         finally
         {
+            if (pooled is not null) await pooled.DisposeAsync().ConfigureAwait(false);
             ExitWrite();
         }
     }
+
+    /// <summary>
+    /// The connection every write of this process uses, kept open (so a commit pays neither an open nor its pragmas, and
+    /// statements stay prepared); null: each write takes a pooled connection.
+    /// </summary>
+    protected virtual ValueTask<DbConnection?> DedicatedWriterAsync(CancellationToken cancellationToken) => ValueTask.FromResult<DbConnection?>(null);
 
     /// <summary>Holds off other writers of this process (SQLite allows one at a time); PostgreSQL needs nothing.</summary>
     protected virtual ValueTask EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;

@@ -15,6 +15,7 @@ internal sealed class SqliteDatabase : StoreDatabase
     private const string ConnectionPragmas = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
     private readonly string connectionString;
     private readonly SemaphoreSlim writer = new(1, 1);
+    private DbConnection? dedicatedWriter;
 
     public SqliteDatabase(string path)
     {
@@ -67,6 +68,10 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     protected override void ExitWrite() => writer.Release();
 
+    // SQLite has one writer anyway: one connection for all writes, opened on first use, under the writer semaphore.
+    protected override async ValueTask<DbConnection?> DedicatedWriterAsync(CancellationToken cancellationToken) =>
+        dedicatedWriter ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+
     // BEGIN IMMEDIATE: take the write lock at the start, so that a second process waits (busy_timeout) instead of failing
     // to upgrade a read transaction half-way.
     protected override ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
@@ -78,6 +83,7 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     public override ValueTask DisposeAsync()
     {
+        dedicatedWriter?.Dispose();
         writer.Dispose();
         // Closes the pooled handles, so that the file can be moved or deleted (and the WAL checkpointed) after disposal.
         using (var connection = new SqliteConnection(connectionString)) SqliteConnection.ClearPool(connection);
