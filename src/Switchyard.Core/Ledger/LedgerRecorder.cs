@@ -123,7 +123,7 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
             TimeToFirstTokenMs = meter.FirstTokenAtMs is { } first ? first - meter.CreatedAtMs : null,
             Attempts = request.Attempts,
             Error = error is null ? null : Truncate($"{error.Code ?? error.Kind.ToString()}: {error.Message}", 1000),
-            RequestBody = LogBodies && (!final || !meter.Admitted) ? LoggedBody(request.Body.Raw) : null,
+            RequestBody = LogBodies ? LoggedBody(request.Body.Raw) : null,
             ResponseBody = LogBodies && final && result is { Stream: null } ? LoggedBody(result.Body) : null,
         };
     }

@@ -69,6 +69,7 @@ public sealed class LedgerWriter : IAsyncDisposable
         var reader = _queue.Reader;
         var batch = new List<(SpendRecord? Record, TaskCompletionSource? Durable)>(MaxBatch);
         var records = new List<SpendRecord>(MaxBatch);
+        var finals = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
@@ -91,9 +92,15 @@ public sealed class LedgerWriter : IAsyncDisposable
                 }
             }
             records.Clear();
+            finals.Clear();
             foreach (var item in batch)
             {
-                if (item.Record is not null) records.Add(item.Record);
+                if (item.Record is { State: not RequestState.Pending } final) finals.Add(final.RequestId);
+            }
+            foreach (var item in batch)
+            {
+                // A pending row whose final row is in the same commit would be overwritten at once: it is not written.
+                if (item.Record is { } record && (record.State != RequestState.Pending || !finals.Contains(record.RequestId))) records.Add(record);
             }
             if (records.Count > 0) await CommitAsync(records).ConfigureAwait(false);
             Interlocked.Add(ref _rowsWritten, records.Count);

@@ -51,6 +51,16 @@ public sealed record ToolDefinition
     public RawBlock? Raw { get; init; }
     public ExtensionData? Extensions { get; init; }
 
+    /// <summary>Whether there is a schema (<see cref="Parameters"/> is not null), without parsing it.</summary>
+    public bool HasParameters => _parameters is not null || _parametersJson is not null;
+
+    /// <summary>Writes the schema, whatever its kind, as <see cref="WriteParametersObject"/> does; nothing when there is none.</summary>
+    public void WriteParameters(Utf8JsonWriter writer)
+    {
+        if (_parameters is { } parameters) parameters.WriteTo(writer);
+        else if (_parametersJson is { } json) JsonCopy.WriteMinified(writer, json);
+    }
+
     /// <summary>
     /// Writes the schema when it is a JSON object, exactly as <see cref="JsonElement.WriteTo"/> would (minified, escaped by
     /// the writer's encoder), without parsing it into a document; false (nothing written) when there is none or it is not an object.

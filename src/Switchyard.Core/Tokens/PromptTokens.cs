@@ -62,7 +62,9 @@ public static class PromptTokens
         {
             var text = new StringBuilder(tool.Name);
             if (tool.Description is { } description) text.Append('\n').Append(description);
-            if (tool.Parameters is { } parameters) text.Append('\n').Append(parameters.GetRawText());
+            // The schema's text as the client sent it (what GetRawText gives), without parsing a schema kept as text.
+            if (tool.ParametersJson is { } json) text.Append('\n').Append(Encoding.UTF8.GetString(json));
+            else if (tool.Parameters is { } parameters) text.Append('\n').Append(parameters.GetRawText());
             else if (tool.Raw is { } raw) text.Append('\n').Append(raw.Json.GetRawText());
             total += tokenizer.CountTokens(text.ToString()) + PerMessage;
         }

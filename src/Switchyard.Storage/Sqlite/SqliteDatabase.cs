@@ -16,6 +16,8 @@ internal sealed class SqliteDatabase : StoreDatabase
     private readonly string connectionString;
     private readonly SemaphoreSlim writer = new(1, 1);
     private DbConnection? dedicatedWriter;
+    private readonly Timer checkpointer;
+    private int checkpointing;
 
     public SqliteDatabase(string path)
     {
@@ -37,6 +39,36 @@ internal sealed class SqliteDatabase : StoreDatabase
         // WAL is a property of the file: set once, it stays.
         command.CommandText = "PRAGMA journal_mode=WAL;";
         command.ExecuteNonQuery();
+        checkpointer = new Timer(_ => Checkpoint("PASSIVE"), null, CheckpointInterval, CheckpointInterval);
+    }
+
+    /// <summary>How often the WAL is copied back into the database file, off the commit path.</summary>
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Checkpoints from a timer instead of inside a commit: SQLite's automatic checkpoint runs in whichever commit crosses
+    /// the WAL size, and its fsync then holds that commit (and every answer waiting on it) for milliseconds. A passive
+    /// checkpoint blocks no writer.
+    /// </summary>
+    private void Checkpoint(string mode)
+    {
+        if (Interlocked.Exchange(ref checkpointing, 1) != 0) return;
+        try
+        {
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA wal_checkpoint({mode});"; // mode is one of two constants above, never input
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // A busy or failed checkpoint is retried on the next tick; the WAL only grows meanwhile.
+        }
+        finally
+        {
+            Volatile.Write(ref checkpointing, 0);
+        }
     }
 
     public string Path { get; }
@@ -69,8 +101,17 @@ internal sealed class SqliteDatabase : StoreDatabase
     protected override void ExitWrite() => writer.Release();
 
     // SQLite has one writer anyway: one connection for all writes, opened on first use, under the writer semaphore.
-    protected override async ValueTask<DbConnection?> DedicatedWriterAsync(CancellationToken cancellationToken) =>
-        dedicatedWriter ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+    protected override async ValueTask<DbConnection?> DedicatedWriterAsync(CancellationToken cancellationToken)
+    {
+        if (dedicatedWriter is not null) return dedicatedWriter;
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA wal_autocheckpoint=0;"; // the timer checkpoints instead
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return dedicatedWriter = connection;
+    }
 
     // BEGIN IMMEDIATE: take the write lock at the start, so that a second process waits (busy_timeout) instead of failing
     // to upgrade a read transaction half-way.
@@ -83,7 +124,9 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     public override ValueTask DisposeAsync()
     {
+        checkpointer.Dispose();
         dedicatedWriter?.Dispose();
+        Checkpoint("TRUNCATE");
         writer.Dispose();
         // Closes the pooled handles, so that the file can be moved or deleted (and the WAL checkpointed) after disposal.
         using (var connection = new SqliteConnection(connectionString)) SqliteConnection.ClearPool(connection);

@@ -215,7 +215,7 @@ internal static class OpenAiChatRequestReader
     private static ToolCallBlock ReadToolCall(JsonElement call)
     {
         var id = OptionalString(call, "id") ?? "";
-        var type = OptionalString(call, "type") ?? "function";
+        var type = TypeOf(call);
         // Fields beside id/type/function (Mistral's "index", vendor extras) ride along for a same-format writer.
         if (call.TryGetProperty("function", out var function))
         {
@@ -230,7 +230,7 @@ internal static class OpenAiChatRequestReader
 
     private static ToolDefinition ReadTool(JsonElement tool)
     {
-        var type = OptionalString(tool, "type") ?? "function";
+        var type = TypeOf(tool);
         if (type != "function" || !tool.TryGetProperty("function", out var function))
         {
             return new ToolDefinition { Type = type, Name = OptionalString(tool, "name") ?? type, Raw = new RawBlock(Format, tool.Clone()) };
@@ -283,6 +283,12 @@ internal static class OpenAiChatRequestReader
             Strict = schema.TryGetProperty("strict", out var strict) && strict.ValueKind is JsonValueKind.True or JsonValueKind.False ? strict.GetBoolean() : null,
         };
     }
+
+    /// <summary>A tool's or a call's <c>type</c>, "function" (when given so or not given) without a string each.</summary>
+    private static string TypeOf(JsonElement element) =>
+        !element.TryGetProperty("type"u8, out var type) || type.ValueKind != JsonValueKind.String ? "function"
+        : type.ValueEquals("function"u8) ? "function"
+        : type.GetString()!;
 
     private static string? OptionalString(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

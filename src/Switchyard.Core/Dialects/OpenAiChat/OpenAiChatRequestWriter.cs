@@ -265,10 +265,10 @@ internal static class OpenAiChatRequestWriter
         writer.WriteStartObject("function");
         writer.WriteString("name", tool.Name);
         if (tool.Description is not null) writer.WriteString("description", tool.Description);
-        if (tool.Parameters is { } parameters)
+        if (tool.HasParameters)
         {
             writer.WritePropertyName("parameters");
-            parameters.WriteTo(writer);
+            tool.WriteParameters(writer);
         }
         if (tool.Strict is { } strict) writer.WriteBoolean("strict", strict);
         tool.Extensions?.WriteTo(writer, Format);

@@ -436,8 +436,7 @@ internal static class BedrockRequestWriter
             if (!string.IsNullOrEmpty(tool.Description)) writer.WriteString("description", tool.Description);
             writer.WriteStartObject("inputSchema");
             writer.WritePropertyName("json");
-            if (tool.Parameters is { ValueKind: JsonValueKind.Object } parameters) parameters.WriteTo(writer);
-            else writer.WriteRawValue("""{"type":"object","properties":{}}""");
+            if (!tool.WriteParametersObject(writer)) writer.WriteRawValue("""{"type":"object","properties":{}}""");
             writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndObject();

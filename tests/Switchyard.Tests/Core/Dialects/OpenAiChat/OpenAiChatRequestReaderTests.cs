@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Switchyard.Dialects.OpenAiChat;
 using Switchyard.Protocol;
@@ -148,5 +150,116 @@ public sealed class OpenAiChatRequestReaderTests
         Assert.Equal("6IgxW8LfZ", Assert.IsType<ToolResultBlock>(Assert.Single(request.Messages[2].Content)).ToolCallId);
         var image = Assert.IsType<ImageBlock>(request.Messages[4].Content[1]);
         Assert.Equal("https://www.gstatic.com/webp/gallery3/1.png", image.Url);
+    }
+
+    // ---------------------------------------------------------------- decoded without a clone each (allocation work)
+
+    private const string PrettySchema = """
+        {
+          "type" : "object",
+          "properties": { "q": { "type": "string", "description": "caf\u00e9 \"quoted\" <b> \ud83d\ude00 é", "default": null },
+                          "n": { "type": "number", "minimum": -1.5e3, "maximum": 10 }, "ok": { "const": true }, "no": { "const": false } },
+          "required": [ "q" ]
+        }
+        """;
+
+    [Fact]
+    public void A_tool_schema_is_kept_as_its_text_and_written_as_a_cloned_element_would_be()
+    {
+        var body = Encoding.UTF8.GetBytes($$$"""{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{{{PrettySchema}}}}}]}""");
+        var tool = Assert.Single(OpenAiChatRequestReader.Read(body).Tools);
+        using var expected = JsonDocument.Parse(PrettySchema);
+
+        Assert.NotNull(tool.ParametersJson);
+        Assert.True(tool.HasParameters);
+        Assert.Equal(Written(w => expected.RootElement.WriteTo(w)), Written(w => Assert.True(tool.WriteParametersObject(w))));
+        Assert.Equal(Written(w => expected.RootElement.WriteTo(w)), Written(tool.WriteParameters));
+        // Parsed on first use, and the same value.
+        Assert.True(JsonElement.DeepEquals(expected.RootElement, tool.Parameters!.Value));
+        Assert.Equal(Written(w => expected.RootElement.WriteTo(w)), Written(w => Assert.True(tool.WriteParametersObject(w))));
+    }
+
+    [Theory]
+    [InlineData("null", false)]
+    [InlineData("[1, 2]", false)]
+    [InlineData(" { } ", true)]
+    public void Only_an_object_schema_is_written_as_one(string schema, bool written)
+    {
+        var body = Encoding.UTF8.GetBytes($$$"""{"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"f","parameters":{{{schema}}}}}]}""");
+        var tool = Assert.Single(OpenAiChatRequestReader.Read(body).Tools);
+        using var expected = JsonDocument.Parse(schema);
+
+        Assert.Equal(written, tool.WriteParametersObject(new Utf8JsonWriter(new ArrayBufferWriter<byte>())));
+        Assert.Equal(expected.RootElement.ValueKind, tool.Parameters!.Value.ValueKind);
+        Assert.Equal(Written(w => expected.RootElement.WriteTo(w)), Written(tool.WriteParameters));
+    }
+
+    [Fact]
+    public void A_tool_without_parameters_has_none()
+    {
+        var tool = Assert.Single(OpenAiChatRequestReader.Read("""{"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"f"}}]}"""u8.ToArray()).Tools);
+
+        Assert.False(tool.HasParameters);
+        Assert.Null(tool.Parameters);
+        Assert.False(tool.WriteParametersObject(new Utf8JsonWriter(new ArrayBufferWriter<byte>())));
+    }
+
+    [Fact]
+    public void Unknown_fields_of_calls_and_functions_still_ride_along_and_known_ones_do_not()
+    {
+        var request = OpenAiChatRequestReader.Read("""
+            {"model":"m","messages":[{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"f","arguments":"{}"},"x-vendor":{"a":1}}]}],
+             "tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{},"strict":true,"x-extra":[1]}}]}
+            """u8.ToArray());
+
+        var call = Assert.IsType<ToolCallBlock>(Assert.Single(request.Messages[0].Content));
+        Assert.Equal(["index", "x-vendor"], call.Extensions!.Fields.Select(f => f.Key));
+        Assert.Equal("function", call.Type);
+        Assert.Equal(["x-extra"], request.Tools[0].Extensions!.Fields.Select(f => f.Key));
+        Assert.Equal("function", request.Tools[0].Type);
+    }
+
+    [Theory]
+    [InlineData("\"auto\"", ToolChoiceMode.Auto)]
+    [InlineData("\"none\"", ToolChoiceMode.None)]
+    [InlineData("\"required\"", ToolChoiceMode.Required)]
+    [InlineData("\"any\"", ToolChoiceMode.Required)]
+    [InlineData("{\"type\":\"function\",\"function\":{\"name\":\"f\"}}", ToolChoiceMode.Function)]
+    public void Tool_choice_keeps_its_wire_form(string json, ToolChoiceMode mode)
+    {
+        var choice = OpenAiChatRequestReader.Read(Encoding.UTF8.GetBytes($$"""{"model":"m","messages":[],"tool_choice":{{json}}}""")).ToolChoice!;
+
+        Assert.Equal(mode, choice.Mode);
+        Assert.Equal(ApiFormat.OpenAiChat, choice.Original!.Format);
+        Assert.Equal(json, choice.Original.Json.GetRawText());
+    }
+
+    [Theory]
+    [InlineData("""{"role":"assistant","content":"hi","refusal":"no"}""", "Text:hi,Refusal:no")]
+    [InlineData("""{"role":"assistant","refusal":"no","content":"hi"}""", "Text:hi,Refusal:no")]
+    [InlineData("""{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}],"content":"hi","reasoning_content":"r"}""", "Reasoning:r,Text:hi,ToolCall:f")]
+    [InlineData("""{"role":"assistant","content":"hi","thinking_blocks":[{"type":"thinking","thinking":"t","signature":"s"}]}""", "Reasoning:t,Text:hi")]
+    [InlineData("""{"role":"tool","tool_call_id":"c","content":"42"}""", "ToolResult:c")]
+    public void String_content_takes_its_place_among_the_blocks(string message, string expected)
+    {
+        var decoded = OpenAiChatRequestReader.Read(Encoding.UTF8.GetBytes($$"""{"model":"m","messages":[{{message}}]}""")).Messages[0];
+
+        Assert.Equal(expected, string.Join(",", decoded.Content.Select(b => b switch
+        {
+            TextBlock t => "Text:" + t.Text,
+            RefusalBlock r => "Refusal:" + r.Text,
+            ReasoningBlock r => "Reasoning:" + r.Text,
+            ToolCallBlock c => "ToolCall:" + c.Name,
+            ToolResultBlock r => "ToolResult:" + r.ToolCallId,
+            _ => b.GetType().Name,
+        })));
+        Assert.Equal(ContentForm.String, decoded.ContentForm);
+    }
+
+    private static string Written(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, Switchyard.Json.JsonWriting.Options)) write(writer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
