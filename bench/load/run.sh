@@ -26,6 +26,7 @@ PROBE_PIN=split
 PROBE_HOLD=1
 GC_COUNTERS=1
 GW_ENV=()
+REQUEST_LOG=true
 MASTER_KEY="sk-bench"
 
 usage() {
@@ -61,6 +62,7 @@ Options:
       --gateway-dir DIR    use an already published gateway (DIR/switchyard); skips dotnet publish
       --gateway-env K=V    extra environment for the gateway process, repeatable (runtime knobs, e.g.
                            DOTNET_gcServer=1 or DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+      --request-log on|off the gateway's spend ledger and request log (server.request_log; default on)
       --gateway-timeout S  seconds to wait for GET /health/ready = 200 (default $GW_TIMEOUT)
       --require-gateway    fail if the gateway cannot be built or started (default: drop the target)
       --publish-in-place   publish from the repo itself (default: from a copy of src/ in the temp dir,
@@ -92,6 +94,7 @@ while [[ $# -gt 0 ]]; do
     --probe-pin) PROBE_PIN="$2"; shift 2 ;;
     --probe-no-hold) PROBE_HOLD=0; shift ;;
     --no-gc-counters) GC_COUNTERS=0; shift ;;
+    --request-log) case "$2" in on) REQUEST_LOG=true ;; off) REQUEST_LOG=false ;; *) die "--request-log wants on or off" ;; esac; shift 2 ;;
     --gateway-env) [[ "$2" == *=* ]] || die "--gateway-env wants NAME=VALUE"; GW_ENV+=("$2"); shift 2 ;;
     --gateway-dir) GW_DIR="$2"; shift 2 ;;
     --gateway-timeout) GW_TIMEOUT="$2"; shift 2 ;;
@@ -384,6 +387,7 @@ models:
     api_key: bench
 server:
   master_key: $MASTER_KEY
+  request_log: $REQUEST_LOG
 EOF
   # cwd = temp dir, so that ./data (SQLite etc.) lands there; provider keys of the shell are not passed on
   (cd "$d" && exec env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GEMINI_API_KEY -u SWITCHYARD_MASTER_KEY ${GW_ENV[@]+"${GW_ENV[@]}"} \

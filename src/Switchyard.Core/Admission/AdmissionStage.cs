@@ -25,6 +25,12 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
                 $"This key may not use the model '{model}'.") { Code = "model_not_allowed", Param = "model" });
         }
 
+        if (key is null && team is null && !limits.GlobalLimited)
+        {
+            // The common case of an unlimited caller: nothing to take, nothing to count.
+            request.Meter?.Admit(null, [], null);
+            return await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
         var budgetScopes = BudgetScopes(key, team);
         var rateScopes = RateScopes(key, team);
         if (budgetScopes.Count == 0 && rateScopes.Count == 0)

@@ -12,6 +12,10 @@ public sealed class Deployment(DeploymentOptions options, IProvider provider, Mo
     /// <summary>What a call costs: the config's price for this entry, else the pricing catalog's; null when unknown.</summary>
     public ModelPrice? Price { get; } = price;
 
+    /// <summary>The deployment's own request and token limits per minute (config <c>rpm</c>, <c>tpm</c>), parsed once.</summary>
+    public double? Rpm { get; } = options.Number("rpm") is > 0 and var rpm ? rpm : null;
+    public double? Tpm { get; } = options.Number("tpm") is > 0 and var tpm ? tpm : null;
+
     public string Name => Options.Name;
     public string Model => Options.Model;
     /// <summary>What the <c>x-switchyard-deployment</c> header shows: provider and upstream model, never a URL or key.</summary>

@@ -343,12 +343,12 @@ public sealed class RoutingStage : DelegatingGatewayHandler
     /// <summary>Takes a permit of the deployment's rpm and checks its tpm over the last minute; true when it may take the call.</summary>
     private bool UnderLimits(RoutedDeployment candidate)
     {
-        var options = candidate.Deployment.Options;
-        if (options.Number("tpm") is { } tpm && tpm > 0 && candidate.Health.TokensLastMinute() >= tpm) return false;
-        if (_settings.RateLimits is not { } limits || options.Number("rpm") is not { } rpm || rpm < 1) return true;
+        var deployment = candidate.Deployment;
+        if (deployment.Tpm is { } tpm && candidate.Health.TokensLastMinute() >= tpm) return false;
+        if (_settings.RateLimits is not { } limits || deployment.Rpm is not { } rpm || rpm < 1) return true;
         try
         {
-            limits.Acquire([new RateLimits.RateScope("deployment:" + candidate.Deployment.Label + "#" + options.Source, (int)rpm, null, null)], 0);
+            limits.Acquire([new RateLimits.RateScope("deployment:" + deployment.Label + "#" + deployment.Options.Source, (int)rpm, null, null)], 0);
             return true;
         }
         catch (RateLimits.RateLimitExceededException)
@@ -365,7 +365,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         foreach (var deployment in group)
         {
             if (!HealthOf(deployment).IsAvailable(out _)) continue;
-            if (deployment.Options.Number("rpm") is null && deployment.Options.Number("tpm") is null) return false;
+            if (deployment.Rpm is null && deployment.Tpm is null) return false;
             limited = true;
         }
         return limited;
