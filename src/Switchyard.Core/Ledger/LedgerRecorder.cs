@@ -109,7 +109,7 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
             Model = ModelOf(request),
             Deployment = (result?.Deployment ?? request.Target)?.Label,
             ProviderResponseId = result?.Response?.Id,
-            Operation = request.Operation == Operation.Embeddings ? "embeddings" : request.Body.Format.ToString(),
+            Operation = OperationName(request),
             Stream = result?.Stream is not null || SummaryOf(request)?.Stream == true,
             InputTokens = usage?.InputTokens ?? 0,
             CacheReadTokens = usage?.CacheReadTokens ?? 0,
@@ -127,6 +127,15 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
             ResponseBody = LogBodies && final && result is { Stream: null } ? LoggedBody(result.Body) : null,
         };
     }
+
+    /// <summary>What the client called, by the API it spoke (constant strings: an enum's ToString allocates every time).</summary>
+    private static string OperationName(GatewayRequest request) => request.Operation == Operation.Embeddings ? "embeddings" : request.Body.Format switch
+    {
+        ApiFormat.OpenAiChat => "chat",
+        ApiFormat.AnthropicMessages => "messages",
+        ApiFormat.OpenAiResponses => "responses",
+        var other => other.ToString(),
+    };
 
     private static string? ModelOf(GatewayRequest request) => SummaryOf(request)?.Model;
 

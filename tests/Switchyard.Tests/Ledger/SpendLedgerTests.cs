@@ -52,6 +52,7 @@ public sealed class SpendLedgerTests
         Assert.False(row.CostUnknown);
         Assert.Equal("test-model", row.Model);
         Assert.Equal("openai-compatible/upstream-model", row.Deployment);
+        Assert.Equal("chat", row.Operation);
         Assert.Equal(1, row.Attempts);
     }
 
