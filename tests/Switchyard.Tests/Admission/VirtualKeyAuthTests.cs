@@ -130,4 +130,23 @@ public sealed class VirtualKeyAuthTests
         using var response = await gateway.Client.SendAsync(TestKeys.Chat(secret, Body()));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
+
+    [Fact]
+    public async Task ModelsListsOnlyWhatTheKeyMayCall()
+    {
+        var (fake, gateway) = await StartAsync();
+        await using var _ = fake;
+        await using var __ = gateway;
+        var (limited, _) = await TestKeys.CreateAsync(gateway, models: ["other-model"]);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", limited);
+        using var response = await gateway.Client.SendAsync(request);
+        var ids = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("data")
+            .EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["other-model"], ids);
+
+        using var all = await gateway.Client.GetAsync("/v1/models"); // the master key sees every model
+        Assert.Contains("test-model", await all.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
