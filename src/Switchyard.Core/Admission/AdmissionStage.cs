@@ -76,6 +76,18 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
         }
 
         if (ticket?.Headers is { } headers) (request.ResponseHeaders ??= []).AddRange(headers);
+        foreach (var scope in budgetScopes)
+        {
+            // A soft budget never refuses; once it is reached every answer says so. Ids only: aliases may not be header-safe.
+            var committed = (limits.Budgets.CommittedMicros(scope.Id) ?? 0) - estimate.WorstCaseMicros;
+            if (scope.SoftMicros is { } soft && committed >= soft)
+            {
+                var owner = scope.Id == BudgetScope.Global ? "gateway" : scope.Id.StartsWith("team:", StringComparison.Ordinal) ? "team" : "key";
+                (request.ResponseHeaders ??= []).Add(new("x-switchyard-budget-warning",
+                    string.Create(CultureInfo.InvariantCulture, $"{owner} soft budget reached: {Usd(committed)} of {Usd(soft)} USD")));
+            }
+        }
+
         if (request.Meter is { } meter)
         {
             meter.Admit(reservation, budgetScopes, ticket);

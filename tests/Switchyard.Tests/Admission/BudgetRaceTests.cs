@@ -163,4 +163,25 @@ public sealed class BudgetRaceTests
         Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
         Assert.Contains("team", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ASoftBudgetWarnsInAHeaderAndNeverRefuses()
+    {
+        var (fake, gateway) = await StartAsync(TimeSpan.Zero);
+        await using var _ = fake;
+        await using var __ = gateway;
+        var (secret, key) = await TestKeys.CreateAsync(gateway, new SpendLimits { SoftBudgetMicros = 2 * CallMicros });
+
+        var warnings = new List<string?>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await gateway.Client.SendAsync(TestKeys.Chat(secret, Body));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            warnings.Add(response.Headers.TryGetValues("x-switchyard-budget-warning", out var values) ? values.Single() : null);
+        }
+        Assert.Null(warnings[0]);
+        Assert.Null(warnings[1]);
+        Assert.Equal("key soft budget reached: 0.04 of 0.04 USD", warnings[2]);
+        Assert.NotNull(warnings[3]);
+    }
 }
