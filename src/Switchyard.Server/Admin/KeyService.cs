@@ -131,15 +131,7 @@ internal sealed class KeyService(IGatewayStore store, TimeProvider time, Action<
             var team = await Keys.GetTeamAsync(teamId, cancellationToken);
             if (team is null || team.DeletedAt is not null) throw AdminErrors.BadRequest($"No team with the id '{teamId}'.", input.Wire("team_id"), "unknown_team");
         }
-        var limits = key.Limits with
-        {
-            MaxBudgetMicros = input.MaxBudgetMicros.Or(key.Limits.MaxBudgetMicros),
-            SoftBudgetMicros = input.SoftBudgetMicros.Or(key.Limits.SoftBudgetMicros),
-            BudgetPeriod = input.BudgetPeriod.Or(key.Limits.BudgetPeriod),
-            Rpm = (int?)input.Rpm.Or(key.Limits.Rpm),
-            Tpm = input.Tpm.Or(key.Limits.Tpm),
-            MaxParallel = (int?)input.MaxParallel.Or(key.Limits.MaxParallel),
-        };
+        var limits = Merge(key.Limits, input.MaxBudgetMicros, input.SoftBudgetMicros, input.BudgetPeriod, input.Rpm, input.Tpm, input.MaxParallel);
         var result = key with
         {
             Alias = input.Alias.Or(key.Alias),
@@ -205,19 +197,23 @@ internal sealed class KeyService(IGatewayStore store, TimeProvider time, Action<
         return await Keys.GetTeamAsync(id, cancellationToken) ?? existing;
     }
 
+    /// <summary>The limits with every field the request set replaced (keys and teams carry the same ones).</summary>
+    private static SpendLimits Merge(SpendLimits current, Field<long?> maxBudget, Field<long?> softBudget, Field<string?> period,
+        Field<long?> rpm, Field<long?> tpm, Field<long?> maxParallel) => current with
+    {
+        MaxBudgetMicros = maxBudget.Or(current.MaxBudgetMicros),
+        SoftBudgetMicros = softBudget.Or(current.SoftBudgetMicros),
+        BudgetPeriod = period.Or(current.BudgetPeriod),
+        Rpm = (int?)rpm.Or(current.Rpm),
+        Tpm = tpm.Or(current.Tpm),
+        MaxParallel = (int?)maxParallel.Or(current.MaxParallel),
+    };
+
     private static Team ApplyTeam(Team team, TeamInput input) => team with
     {
         Alias = input.Alias.Or(team.Alias),
         Models = input.Models.Or(team.Models),
-        Limits = team.Limits with
-        {
-            MaxBudgetMicros = input.MaxBudgetMicros.Or(team.Limits.MaxBudgetMicros),
-            SoftBudgetMicros = input.SoftBudgetMicros.Or(team.Limits.SoftBudgetMicros),
-            BudgetPeriod = input.BudgetPeriod.Or(team.Limits.BudgetPeriod),
-            Rpm = (int?)input.Rpm.Or(team.Limits.Rpm),
-            Tpm = input.Tpm.Or(team.Limits.Tpm),
-            MaxParallel = (int?)input.MaxParallel.Or(team.Limits.MaxParallel),
-        },
+        Limits = Merge(team.Limits, input.MaxBudgetMicros, input.SoftBudgetMicros, input.BudgetPeriod, input.Rpm, input.Tpm, input.MaxParallel),
         MetadataJson = input.Metadata.Or(team.MetadataJson),
         Blocked = input.Blocked.Or(team.Blocked),
     };
