@@ -5,7 +5,7 @@ internal static class DeploymentSettingKeys
 {
     public static readonly IReadOnlyList<string> PassThrough =
     [
-        "api_version", "rpm", "tpm",
+        "api_version", "rpm", "tpm", "max_parallel",
         "mock_response", "mock_latency_ms", "mock_chunk_delay_ms", "mock_fail_status", "mock_fail_rate", "mock_hang", "mock_cut_after",
         "aws_region", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_bedrock_runtime_endpoint",
         "vertex_project", "vertex_location", "vertex_credentials",

@@ -81,11 +81,11 @@ internal static class LiteLlmModelReader
         draft.Weight = parameters.GetPositiveNumber("weight");
         draft.TotalTimeoutSeconds = parameters.GetTimeoutSeconds("timeout");
         draft.FirstByteTimeoutSeconds = parameters.GetTimeoutSeconds("stream_timeout");
-        foreach (var limit in (string[])["rpm", "tpm"])
+        foreach (var (limit, setting) in (ReadOnlySpan<(string, string)>)[("rpm", "rpm"), ("tpm", "tpm"), ("max_parallel_requests", "max_parallel")])
         {
             if (parameters.GetInteger(limit, minimum: 1) is { } value)
             {
-                draft.Settings[limit] = value.ToString(CultureInfo.InvariantCulture);
+                draft.Settings[setting] = value.ToString(CultureInfo.InvariantCulture);
             }
         }
         PriceReader.ReadLiteLlm(parameters, draft.Price ??= new PriceDraft(), draft.Settings);

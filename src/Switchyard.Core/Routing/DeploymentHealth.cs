@@ -31,6 +31,24 @@ public sealed class DeploymentHealth(RouterSettings settings)
 
     public void Started() => Interlocked.Increment(ref _inFlight);
 
+    /// <summary>Counts a call in, unless <paramref name="limit"/> calls are already in flight (a deployment's max_parallel).</summary>
+    public bool TryStart(int? limit)
+    {
+        if (limit is not { } max)
+        {
+            Started();
+            return true;
+        }
+        var current = Volatile.Read(ref _inFlight);
+        while (current < max)
+        {
+            var seen = Interlocked.CompareExchange(ref _inFlight, current + 1, current);
+            if (seen == current) return true;
+            current = seen;
+        }
+        return false;
+    }
+
     public void Ended() => Interlocked.Decrement(ref _inFlight);
 
     /// <summary>

@@ -163,7 +163,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             if (candidate is null && last is null && AtLimit(group, out var limitWait))
             {
                 throw new GatewayException(new GatewayError(429, ErrorKind.RateLimited,
-                    $"Every deployment of '{step.Model}' is at its own rpm/tpm limit; try again in {Math.Ceiling(limitWait.TotalSeconds)} s.")
+                    $"Every deployment of '{step.Model}' is at its own rpm, tpm or max_parallel limit; try again in {Math.Ceiling(limitWait.TotalSeconds)} s.")
                 { Code = "deployment_rate_limited", RetryAfter = limitWait });
             }
             if (candidate is null)
@@ -245,7 +245,13 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         request.Target = candidate.Deployment;
         Interlocked.Increment(ref request.AttemptCounter);
         var health = candidate.Health;
-        health.Started();
+        if (!health.TryStart(candidate.Deployment.MaxParallel))
+        {
+            // Lost a race for its last parallel slot since it was chosen: a rate limit the router may retry elsewhere.
+            throw new GatewayException(new GatewayError(429, ErrorKind.RateLimited,
+                $"Deployment {candidate.Deployment.Label} is at its max_parallel of {candidate.Deployment.MaxParallel}.")
+            { Code = "deployment_rate_limited", RetryAfter = TimeSpan.FromSeconds(1) });
+        }
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -344,6 +350,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
     private bool UnderLimits(RoutedDeployment candidate)
     {
         var deployment = candidate.Deployment;
+        if (deployment.MaxParallel is { } parallel && candidate.Health.InFlight >= parallel) return false;
         if (deployment.Tpm is { } tpm && candidate.Health.TokensLastMinute() >= tpm) return false;
         if (_settings.RateLimits is not { } limits || deployment.Rpm is not { } rpm || rpm < 1) return true;
         try
@@ -365,7 +372,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         foreach (var deployment in group)
         {
             if (!HealthOf(deployment).IsAvailable(out _)) continue;
-            if (deployment.Rpm is null && deployment.Tpm is null) return false;
+            if (deployment.Rpm is null && deployment.Tpm is null && deployment.MaxParallel is null) return false;
             limited = true;
         }
         return limited;

@@ -175,4 +175,33 @@ public sealed class RateLimitTests
         Assert.Equal(2, models.Count(m => m == "first"));
         Assert.Equal(2, models.Count(m => m == "second"));
     }
+
+    [Fact]
+    public async Task ADeploymentsMaxParallelCapsItsCallsInFlight()
+    {
+        var fake = await FakeProvider.StartAsync();
+        await using var _ = fake;
+        fake.Route("/v1/chat/completions", FakeReply.Json(Answer) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(400) });
+        await using var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
+        {
+            Models = [GatewayUnderTest.Deployment(fake.BaseAddress) with { Settings = new Dictionary<string, string> { ["max_parallel"] = "2" } }],
+            Server = new ServerOptions { MasterKey = "sk-test-master" },
+        });
+
+        var start = new TaskCompletionSource();
+        var calls = Enumerable.Range(0, 5).Select(async _ =>
+        {
+            await start.Task;
+            using var response = await gateway.PostJsonAsync("/v1/chat/completions", Body);
+            return response.StatusCode;
+        }).ToArray();
+        start.SetResult();
+        var statuses = await Task.WhenAll(calls);
+        Assert.Equal(2, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+        Assert.Equal(2, fake.CountOf("/v1/chat/completions"));
+
+        using var after = await gateway.PostJsonAsync("/v1/chat/completions", Body);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
 }

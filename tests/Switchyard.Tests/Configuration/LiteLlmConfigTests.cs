@@ -15,6 +15,7 @@ public sealed class LiteLlmConfigTests
               api_key: "os.environ/AZURE_API_KEY_EU"
               api_version: "2024-06-01"
               rpm: 6
+              max_parallel_requests: 4
           - model_name: gpt-4o
             litellm_params:
               model: azure/gpt-4o-ca
@@ -134,6 +135,7 @@ public sealed class LiteLlmConfigTests
         Assert.Equal("https://my-endpoint-europe-berri-992.openai.azure.com/", azureEu.ApiBase);
         Assert.Equal("2024-06-01", azureEu.Settings["api_version"]);
         Assert.Equal("6", azureEu.Settings["rpm"]);
+        Assert.Equal("4", azureEu.Settings["max_parallel"]);
         Assert.Equal("100000", options.Models[1].Settings["tpm"]);
         Assert.Equal("model_list[0]", azureEu.Source);
 
