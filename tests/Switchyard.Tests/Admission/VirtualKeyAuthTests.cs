@@ -54,7 +54,7 @@ public sealed class VirtualKeyAuthTests
         while (status == HttpStatusCode.OK && DateTime.UtcNow - revokedAt < TimeSpan.FromSeconds(5));
 
         Assert.Equal(HttpStatusCode.Unauthorized, status);
-        Assert.True(DateTime.UtcNow - revokedAt < ttl + TimeSpan.FromMilliseconds(400), $"took {DateTime.UtcNow - revokedAt}");
+        Assert.True(DateTime.UtcNow - revokedAt < ttl + TimeSpan.FromSeconds(2), $"took {DateTime.UtcNow - revokedAt}");
     }
 
     [Fact]
