@@ -313,6 +313,68 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         Assert.Contains("Overloaded", await response.Content.ReadAsStringAsync(Cancel));
     }
 
+    [Fact]
+    public async Task InvalidRequestWithItsRecordedHeadersIsAnsweredOnceWithoutRetry()
+    {
+        // anthropic/error-400-invalid-request.headers: the 400's own response headers (x-should-retry: false, no retry hint).
+        var headers = ErrorHeaders("anthropic/error-400-invalid-request.json");
+        Assert.Contains(headers, h => h.Key == "x-should-retry" && h.Value == "false");
+        _upstream.Route(Messages, FakeReply.Json(FixtureCorpus.Bytes("anthropic/error-400-invalid-request.json"), 400) with { Headers = headers });
+        await using var gateway = await RetryingGatewayAsync();
+
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"claude","messages":[{"role":"user","content":"hi"}]}""", Cancel);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.GetProperty("error");
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains("unexpected `tool_use_id` found in `tool_result` blocks", error.GetProperty("message").GetString());
+        Assert.False(response.Headers.Contains("Retry-After"));
+        Assert.Equal(1, _upstream.CountOf(Messages));
+    }
+
+    [Fact]
+    public async Task OverloadedWithItsRecordedHeadersIsRetriedLikeA503()
+    {
+        // more/anthropic/error-529-overloaded.headers: x-should-retry: true, a request-id, no Retry-After. A 529 is an outage,
+        // not a client error: the router retries it, and the retry's answer reaches the client.
+        var headers = ErrorHeaders("more/anthropic/error-529-overloaded.json");
+        Assert.Contains(headers, h => h.Key == "x-should-retry" && h.Value == "true");
+        Assert.Contains(headers, h => h.Key == "request-id" && h.Value == "req_01RCc7MbLyQNtGKzBTv8VCep");
+        _upstream.RouteSequence(Messages,
+            FakeReply.Json(FixtureCorpus.Bytes("more/anthropic/error-529-overloaded.json"), 529) with { Headers = headers },
+            FakeReply.Json(FixtureCorpus.Bytes("anthropic/messages.response.json")));
+        await using var gateway = await RetryingGatewayAsync();
+
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"claude","messages":[{"role":"user","content":"hi"}]}""", Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, _upstream.CountOf(Messages));
+        Assert.Equal("2", response.Headers.GetValues("x-switchyard-attempts").Single());
+    }
+
+    [Fact]
+    public async Task OverloadedWithItsRecordedHeadersWithoutRetriesIsA503WithoutARetryHint()
+    {
+        _upstream.Route(Messages, FakeReply.Json(FixtureCorpus.Bytes("more/anthropic/error-529-overloaded.json"), 529) with { Headers = ErrorHeaders("more/anthropic/error-529-overloaded.json") });
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"model":"claude","messages":[{"role":"user","content":"hi"}]}""", Cancel);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement.GetProperty("error");
+        Assert.Equal("service_unavailable_error", error.GetProperty("type").GetString());
+        Assert.Equal("overloaded", error.GetProperty("code").GetString());
+        Assert.Contains("Overloaded", error.GetProperty("message").GetString());
+        Assert.False(response.Headers.Contains("Retry-After"));
+    }
+
+    /// <summary>A second gateway on the same fake Anthropic whose router retries twice.</summary>
+    private Task<GatewayUnderTest> RetryingGatewayAsync() => GatewayUnderTest.StartAsync(new GatewayOptions
+    {
+        Models = [GatewayUnderTest.Deployment(_upstream.BaseAddress, "anthropic", "claude", UpstreamModel)],
+        Router = new() { Retries = 2 },
+        Server = new() { MasterKey = "sk-test-master" },
+    });
+
     // ---------------------------------------------------------------- what goes upstream
 
     [Fact]

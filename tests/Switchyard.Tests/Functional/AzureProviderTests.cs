@@ -35,6 +35,7 @@ public sealed class AzureProviderTests : IAsyncLifetime
                 Deployment("gpt", "openllmetry-testing", root, "2024-10-21"),
                 Deployment("o1", "o1-preview-new", root, "2024-09-01-preview"),
                 Deployment("old", "old-deployment", root, "2024-02-01"),
+                Deployment("gpt-2024-02", "openllmetry-testing", root, "2024-02-01"),
                 Deployment("v1", "gpt-4o-mini", root + "/openai/v1", null),
                 Deployment("gpt51", "gpt-5.1", root, "2025-03-01-preview"),
             ],
@@ -293,6 +294,48 @@ public sealed class AzureProviderTests : IAsyncLifetime
         Assert.DoesNotContain(Key, text);
         Assert.DoesNotContain(_upstream.BaseAddress.Authority, text);
         if (code == "content_filter") Assert.Equal("prompt", error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task RecordedStreamRequestIsSentAsRecorded()
+    {
+        // more/azure/chat-stream.request.json was sent to .../deployments/openllmetry-testing/chat/completions?api-version=2024-02-01,
+        // a version without stream_options: the gateway sends the recorded body unchanged.
+        var recorded = FixtureCorpus.Bytes("more/azure/chat-stream.request.json");
+        _upstream.Route(ChatPath, FakeReply.Sse(FixtureCorpus.Bytes("more/azure/chat-stream.sse")));
+        var clientBody = System.Text.Json.Nodes.JsonNode.Parse(recorded)!.AsObject();
+        clientBody["model"] = "gpt-2024-02";
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", clientBody.ToJsonString());
+        var relayed = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        AssertAzureCall(ChatPath, "?api-version=2024-02-01");
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(recorded).RootElement, JsonDocument.Parse(_upstream.LastRequest.Body).RootElement), _upstream.LastRequest.BodyText);
+        Assert.Equal(SseChunks.Completed(FixtureCorpus.Bytes("more/azure/chat-stream.sse")), relayed);
+    }
+
+    [Fact]
+    public async Task DeploymentNotFoundWithItsRecordedHeadersAndNoContentTypeIsA404()
+    {
+        // more/azure/error-404-deployment-not-found.headers: apim-request-id, x-ms-region, ... and no Content-Type (as recorded).
+        var headers = File.ReadAllLines(FixtureCorpus.PathOf("more/azure/error-404-deployment-not-found.headers")).Select(l => l.Split(": ", 2))
+            .Where(p => p.Length == 2 && !p[0].Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)).Select(p => KeyValuePair.Create(p[0], p[1])).ToList();
+        Assert.Contains(headers, h => h.Key == "apim-request-id");
+        _upstream.Route(ChatPath, FakeReply.Json(FixtureCorpus.Bytes("more/azure/error-404-deployment-not-found.json"), 404) with { ContentType = null!, Headers = headers });
+
+        var failure = await Assert.ThrowsAsync<ClientResultException>(() =>
+            OpenAiSdk.ChatClient(_gateway, "gpt").CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Equal(404, failure.Status);
+        var raw = failure.GetRawResponse()!;
+        Assert.Equal("application/json", raw.Headers.TryGetValue("Content-Type", out var type) ? type!.Split(';')[0] : null);
+        var error = JsonDocument.Parse(raw.Content.ToString()).RootElement.GetProperty("error");
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal("DeploymentNotFound", error.GetProperty("code").GetString());
+        Assert.Contains("The API deployment for this resource does not exist.", error.GetProperty("message").GetString());
+        Assert.False(raw.Headers.TryGetValue("Retry-After", out _));
+        Assert.Equal(1, _upstream.CountOf(ChatPath));
     }
 
     [Fact]

@@ -238,6 +238,44 @@ public sealed class BedrockProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DocsToolUseRequestIsReproduced()
+    {
+        // bedrock/converse-tool-use.request.json: the AWS docs' first tool call (one user text, the top_song tool).
+        var recorded = Recorded("bedrock/converse-tool-use.request.json");
+        _upstream.Route(ClaudePath + "/converse", FakeReply.Json(FixtureCorpus.Bytes("bedrock/converse-tool-use.response.json")));
+        var options = new ChatCompletionOptions();
+        options.Tools.Add(Tool(recorded.GetProperty("toolConfig").GetProperty("tools")[0].GetProperty("toolSpec")));
+
+        ChatCompletion completion = await OpenAiSdk.ChatClient(_gateway, "claude").CompleteChatAsync([new UserChatMessage("What is the most popular song on WZPZ?")], options);
+
+        Assert.Equal(ClaudePath + "/converse", _upstream.LastRequest.Path);
+        var sent = JsonDocument.Parse(_upstream.LastRequest.Body).RootElement;
+        Assert.True(JsonElement.DeepEquals(recorded.GetProperty("messages"), sent.GetProperty("messages")), sent.GetRawText());
+        Assert.True(JsonElement.DeepEquals(recorded.GetProperty("toolConfig"), sent.GetProperty("toolConfig")), sent.GetRawText());
+        Assert.Equal("top_song", Assert.Single(completion.ToolCalls).FunctionName);
+        Assert.Equal(ChatFinishReason.ToolCalls, completion.FinishReason);
+    }
+
+    [Fact]
+    public async Task NovaRequestIsSentAsRecorded()
+    {
+        // more/bedrock/converse.request.json: system as system[{text}], the model only in the URL, an empty inferenceConfig.
+        var recorded = Recorded("more/bedrock/converse.request.json");
+        _upstream.Route(NovaPath + "/converse", FakeReply.Json(FixtureCorpus.Bytes("more/bedrock/converse.response.json")));
+
+        ChatCompletion completion = await OpenAiSdk.ChatClient(_gateway, "nova").CompleteChatAsync([new SystemChatMessage("You are a chatbot."), new UserChatMessage("Hello!")]);
+
+        Assert.Equal(NovaPath + "/converse", _upstream.LastRequest.Path);
+        AssertSignedCorrectly(_upstream.LastRequest, withSessionToken: false);
+        // An empty inferenceConfig says nothing; the gateway may leave it out.
+        Core.JsonEquivalence.AssertEquivalent(recorded, JsonDocument.Parse(_upstream.LastRequest.Body).RootElement,
+            allowMissing: (_, name, value) => name == "inferenceConfig" && value.ValueKind == JsonValueKind.Object && !value.EnumerateObject().Any());
+        Assert.StartsWith("Hello! How can I assist you today? Wheth", completion.Content[0].Text);
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        Assert.Equal((7, 30, 37), (completion.Usage.InputTokenCount, completion.Usage.OutputTokenCount, completion.Usage.TotalTokenCount));
+    }
+
+    [Fact]
     public async Task DocsToolRequestsAreReproduced()
     {
         var request = Recorded("bedrock/converse-tool-result.request.json");

@@ -109,6 +109,31 @@ public sealed class OllamaNativeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecordedStreamRequestIsSentWithTheSameMessages()
+    {
+        // more/ollama/chat-stream.request.json: what the recorded client sent to /api/chat for more/ollama/chat-stream.ndjson.
+        var recorded = JsonDocument.Parse(FixtureCorpus.Bytes("more/ollama/chat-stream.request.json")).RootElement;
+        _upstream.Route("/api/chat", FakeReply.Ndjson(FixtureCorpus.Bytes("more/ollama/chat-stream.ndjson")));
+
+        using var response = await _gateway.PostJsonAsync("/v1/chat/completions", """{"model":"local","stream":true,"messages":[{"role":"user","content":"Tell me a joke about OpenTelemetry"}]}""");
+        var sse = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/api/chat", _upstream.LastRequest.Path);
+        var expected = System.Text.Json.Nodes.JsonNode.Parse(recorded.GetRawText())!.AsObject();
+        expected["model"] = "llama3.2";
+        // The recorder's client wrote out empty defaults (format "", options {}, keep_alive null) that say nothing.
+        Core.JsonEquivalence.AssertEquivalent(JsonDocument.Parse(expected.ToJsonString()).RootElement, JsonDocument.Parse(_upstream.LastRequest.Body).RootElement,
+            allowMissing: (_, _, value) => Core.JsonEquivalence.IsNothing(value) || value.ValueKind == JsonValueKind.String && value.GetString() == "");
+        var text = string.Concat(sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).SkipLast(1)
+            .SelectMany(c => JsonDocument.Parse(c["data: ".Length..]).RootElement.GetProperty("choices").EnumerateArray())
+            .Select(c => c.GetProperty("delta").TryGetProperty("content", out var t) ? t.GetString() : ""));
+        Assert.StartsWith("Why did the OpenTelemetry agent go to th", text);
+        Assert.Equal(212, text.EnumerateRunes().Count());
+        Assert.EndsWith("data: [DONE]\n\n", sse);
+    }
+
+    [Fact]
     public async Task ErrorLineMidStreamEndsWithAnErrorEventAndNoDone()
     {
         // A recorded stream that ends in {"error": ...} after some output.

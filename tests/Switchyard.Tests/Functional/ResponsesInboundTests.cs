@@ -549,6 +549,32 @@ new DeploymentOptions { Name = "gem", Provider = "gemini", Model = "gemini-2.5-f
     }
 
     [Fact]
+    public async Task OpenAi_reasoning_summary_request_is_relayed_as_recorded()
+    {
+        // more/openai/responses-stream-reasoning-summary.request.json: the request that more/openai/responses-stream-reasoning-summary.sse
+        // answered (reasoning effort high, detailed summary, encrypted reasoning included). Sent under the gateway's name, it
+        // reaches OpenAI as recorded with the deployment's model; the summary parts and the answer come back whole.
+        var recorded = System.Text.Json.Nodes.JsonNode.Parse(FixtureCorpus.Bytes("more/openai/responses-stream-reasoning-summary.request.json"))!.AsObject();
+        _upstream.Route(UpstreamResponses, FakeReply.Sse(FixtureCorpus.Bytes("more/openai/responses-stream-reasoning-summary.sse")));
+        recorded["model"] = "gpt";
+
+        using var response = await Post(recorded.ToJsonString(), KeyA);
+        var relayed = await response.Content.ReadAsStringAsync(Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        recorded["model"] = "gpt-4o-mini";
+        Core.JsonEquivalence.AssertEquivalent(Encoding.UTF8.GetBytes(recorded.ToJsonString()), LastTo(UpstreamResponses).Body);
+        var events = relayed.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement).ToList();
+        string Deltas(string type) => string.Concat(events.Where(e => e.GetProperty("type").GetString() == type).Select(e => e.GetProperty("delta").GetString()));
+        Assert.StartsWith("**Providing street crossing instructions", Deltas("response.reasoning_summary_text.delta"));
+        Assert.StartsWith("I'm not a road safety professional, but ", Deltas("response.output_text.delta"));
+        var completed = events.Single(e => e.GetProperty("type").GetString() == "response.completed").GetProperty("response");
+        Assert.Equal("completed", completed.GetProperty("status").GetString());
+        Assert.Equal(1408, completed.GetProperty("usage").GetProperty("output_tokens_details").GetProperty("reasoning_tokens").GetInt32());
+        Assert.Equal(1680, completed.GetProperty("usage").GetProperty("output_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task OpenAi_stream_error_is_relayed_as_error_and_response_failed()
     {
         _upstream.Route(UpstreamResponses, FakeReply.Sse(FixtureCorpus.Bytes("openai/responses-stream-error.sse")));

@@ -64,7 +64,8 @@ internal sealed class OpenAiCompatibleProvider : IProvider
             response = await UpstreamHttp.SendAsync(_client, message, timers, _preset.Name, _options).ConfigureAwait(false);
             if (!stream)
             {
-                var body = await UpstreamHttp.ReadAllAsync(response, timers, _preset.Name, _options).ConfigureAwait(false);
+                var read = await UpstreamHttp.ReadAllAsync(response, timers, _preset.Name, _options).ConfigureAwait(false);
+                var body = ContentPartsNormalizer.Normalize(read) ?? read;
                 if (translate)
                 {
                     var answer = ReadAnswer(body);

@@ -55,9 +55,10 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
         {
             throw new GatewayException(new GatewayError(502, ErrorKind.UpstreamError, $"{_provider} closed the stream without sending anything.") { Code = "upstream_stream_empty" });
         }
-        _first = Classify(first.Value, out _firstError);
-        _firstTerminator = first.Value.MissingTerminator;
-        _firstData = first.Value.Data;
+        var firstEvent = ContentPartsNormalizer.Normalize(first.Value);
+        _first = Classify(firstEvent, out _firstError);
+        _firstTerminator = firstEvent.MissingTerminator;
+        _firstData = firstEvent.Data;
         if (_firstError is not null)
         {
             // An error before any byte reached the client is an ordinary failed call.
@@ -125,9 +126,10 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
                 else
                 {
                     _timers.EventArrived();
-                    terminator = next.Value.MissingTerminator;
-                    data = next.Value.Data;
-                    item = Classify(next.Value, out var error);
+                    var sseEvent = ContentPartsNormalizer.Normalize(next.Value);
+                    terminator = sseEvent.MissingTerminator;
+                    data = sseEvent.Data;
+                    item = Classify(sseEvent, out var error);
                     if (error is not null) item = StreamItem.Of(new StreamFailed(error));
                 }
             }
