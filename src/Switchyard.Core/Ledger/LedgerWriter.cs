@@ -43,14 +43,19 @@ public sealed class LedgerWriter : IAsyncDisposable
     {
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _queue.Writer.WriteAsync((record, durable)).ConfigureAwait(false);
+        _urgent.Release();
         await durable.Task.ConfigureAwait(false);
     }
+
+    /// <summary>Released for every row someone waits on: ends a linger early.</summary>
+    private readonly SemaphoreSlim _urgent = new(0, int.MaxValue);
 
     /// <summary>Completes when every row queued before it is durable (for readers that must see their own writes).</summary>
     public async Task FlushAsync()
     {
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _queue.Writer.WriteAsync((null, durable)).ConfigureAwait(false);
+        _urgent.Release();
         await durable.Task.ConfigureAwait(false);
     }
 
@@ -74,22 +79,14 @@ public sealed class LedgerWriter : IAsyncDisposable
         {
             batch.Clear();
             Drain(reader, batch);
-            // Nobody waits on these rows (pending rows, refusals): linger briefly so that they share a commit with the
-            // rows that follow, typically the final row someone does wait for, instead of costing a commit each.
+            // Nobody waits on these rows (pending rows, refusals, unpriced answers): linger so that they share a commit
+            // with what follows. The linger wakes only when a row someone waits for arrives (or time is up), not for every
+            // row, so unbilled traffic costs one wake-up and one commit per linger, however many rows it brings.
             if (Linger > TimeSpan.Zero && !batch.Exists(static item => item.Durable is not null))
             {
-                using var linger = new CancellationTokenSource(Linger);
-                try
-                {
-                    while (batch.Count < MaxBatch && !batch.Exists(static item => item.Durable is not null)
-                        && await reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
-                    {
-                        Drain(reader, batch);
-                    }
-                }
-                catch (OperationCanceledException) when (linger.IsCancellationRequested)
-                {
-                }
+                while (_urgent.CurrentCount > 0 && _urgent.Wait(0)) { } // signals of rows already in this batch
+                if (!batch.Exists(static item => item.Durable is not null)) await _urgent.WaitAsync(Linger).ConfigureAwait(false);
+                Drain(reader, batch);
             }
             records.Clear();
             finals.Clear();
