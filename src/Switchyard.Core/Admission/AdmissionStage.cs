@@ -28,14 +28,14 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
         if (key is null && team is null && !limits.GlobalLimited)
         {
             // The common case of an unlimited caller: nothing to take, nothing to count.
-            request.Meter?.Admit(null, [], null);
+            request.Meter?.Admit(null, null);
             return await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         var budgetScopes = BudgetScopes(key, team);
         var rateScopes = RateScopes(key, team);
         if (budgetScopes.Count == 0 && rateScopes.Count == 0)
         {
-            request.Meter?.Admit(null, [], null);
+            request.Meter?.Admit(null, null);
             return await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
@@ -90,7 +90,7 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
 
         if (request.Meter is { } meter)
         {
-            meter.Admit(reservation, budgetScopes, ticket);
+            meter.Admit(reservation, ticket);
             return await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         // Without a ledger stage nothing settles later: release here once the call is over.
@@ -101,7 +101,7 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
         finally
         {
             ticket?.Settle(0, release: true);
-            if (reservation is not null) limits.Budgets.Settle(reservation, 0, budgetScopes);
+            if (reservation is not null) limits.Budgets.Settle(reservation, 0);
         }
     }
 

@@ -21,21 +21,19 @@ public sealed class BudgetAccountant(ISpendSource source, TimeProvider time)
     public async ValueTask<BudgetReservation> ReserveAsync(IReadOnlyList<BudgetScope> scopes, long amountMicros, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var held = new List<(ScopeState State, long WindowStart)>(scopes.Count);
+        var held = new List<HeldScope>(scopes.Count);
         foreach (var scope in scopes)
         {
             if (!scope.Limits) continue;
             var windowStart = scope.Period?.WindowStart(now) ?? 0;
             var state = _states.GetOrAdd(scope.Id, static id => new ScopeState(id));
             await state.EnsureLoadedAsync(windowStart, source, _lock, cancellationToken).ConfigureAwait(false);
-            held.Add((state, windowStart));
+            held.Add(new HeldScope(state, windowStart, scope));
         }
         lock (_lock)
         {
-            for (var i = 0; i < held.Count; i++)
+            foreach (var (state, windowStart, scope) in held)
             {
-                var (state, windowStart) = held[i];
-                var scope = scopes.First(s => s.Id == state.Id);
                 // A window that rolled between the load and now starts from what was loaded for it.
                 if (state.WindowStart != windowStart) continue;
                 if (scope.MaxMicros is { } max && state.Spent + state.Reserved + amountMicros > max)
@@ -43,16 +41,16 @@ public sealed class BudgetAccountant(ISpendSource source, TimeProvider time)
                     throw new BudgetExceededException(scope, state.Spent + state.Reserved, amountMicros);
                 }
             }
-            foreach (var (state, _) in held) state.Reserved += amountMicros;
+            foreach (var scope in held) scope.State.Reserved += amountMicros;
         }
-        return new BudgetReservation(held.Select(h => new HeldScope(h.State, h.WindowStart)).ToArray(), amountMicros);
+        return new BudgetReservation(held, amountMicros);
     }
 
     /// <summary>
     /// Replaces the reservation with the actual cost (0 for a failed call). Returns the scopes whose soft budget this
     /// charge crossed, so that the caller can warn once.
     /// </summary>
-    public IReadOnlyList<string> Settle(BudgetReservation reservation, long actualMicros, IReadOnlyList<BudgetScope> scopes)
+    public IReadOnlyList<string> Settle(BudgetReservation reservation, long actualMicros)
     {
         if (!reservation.TrySettle()) return [];
         List<string>? crossed = null;
@@ -66,8 +64,7 @@ public sealed class BudgetAccountant(ISpendSource source, TimeProvider time)
                 state.Reserved -= reservation.AmountMicros;
                 var before = state.Spent;
                 state.Spent += actualMicros;
-                var soft = scopes.FirstOrDefault(s => s.Id == state.Id)?.SoftMicros;
-                if (soft is { } limit && before < limit && state.Spent >= limit) (crossed ??= []).Add(state.Id);
+                if (held.Scope.SoftMicros is { } limit && before < limit && state.Spent >= limit) (crossed ??= []).Add(state.Id);
             }
         }
         return crossed ?? (IReadOnlyList<string>)[];
@@ -115,5 +112,6 @@ public sealed class BudgetAccountant(ISpendSource source, TimeProvider time)
         }
     }
 
-    internal readonly record struct HeldScope(ScopeState State, long WindowStart);
+    /// <summary>A scope a reservation holds, with the window it was made in and the limits it was checked against.</summary>
+    internal readonly record struct HeldScope(ScopeState State, long WindowStart, BudgetScope Scope);
 }

@@ -32,7 +32,7 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
         var (cost, estimated) = CostOf(request, usage, price, meter, result, state);
         if (meter.Reservation is { } reservation)
         {
-            foreach (var crossed in budgets.Settle(reservation, cost.Micros, meter.BudgetScopes))
+            foreach (var crossed in budgets.Settle(reservation, cost.Micros))
             {
                 logger.LogWarning("Soft budget of {Scope} reached (request {RequestId})", crossed, request.RequestId);
             }

@@ -12,7 +12,6 @@ public sealed class RequestMeter(long createdAtMs, Action<RequestMeter> onAdmitt
     public long CreatedAtMs { get; } = createdAtMs;
     public bool Admitted { get; private set; }
     public BudgetReservation? Reservation { get; private set; }
-    public IReadOnlyList<BudgetScope> BudgetScopes { get; private set; } = [];
     public RateTicket? Rate { get; private set; }
     public long? FirstTokenAtMs { get; set; }
     /// <summary>The prompt's tokens as admission counted them, when it did.</summary>
@@ -22,10 +21,9 @@ public sealed class RequestMeter(long createdAtMs, Action<RequestMeter> onAdmitt
     public long ReservedMicros => Reservation?.AmountMicros ?? 0;
 
     /// <summary>Called by admission once every limit passed, before the upstream call; the ledger writes the pending row.</summary>
-    public void Admit(BudgetReservation? reservation, IReadOnlyList<BudgetScope> scopes, RateTicket? rate)
+    public void Admit(BudgetReservation? reservation, RateTicket? rate)
     {
         Reservation = reservation;
-        BudgetScopes = scopes;
         Rate = rate;
         Admitted = true;
         onAdmitted(this);

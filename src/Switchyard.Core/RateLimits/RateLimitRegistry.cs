@@ -50,10 +50,7 @@ public sealed class RateLimitRegistry(TimeProvider time) : IDisposable
                 }
                 if (scope.Rpm is { } rpm)
                 {
-                    var limiter = _requests.GetOrAdd((scope.Id, rpm), static k => new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
-                    {
-                        PermitLimit = k.Item2, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 60, QueueLimit = 0, AutoReplenishment = true,
-                    }));
+                    var limiter = RequestLimiter(scope.Id, rpm);
                     using var lease = limiter.AttemptAcquire();
                     var remaining = limiter.GetStatistics()?.CurrentAvailablePermits ?? 0;
                     if (!lease.IsAcquired)
@@ -72,6 +69,19 @@ public sealed class RateLimitRegistry(TimeProvider time) : IDisposable
             throw;
         }
     }
+
+    /// <summary>Takes one request permit of <paramref name="scopeId"/>'s rpm (a deployment's own limit); false when the minute is full.</summary>
+    public bool TryAcquireRequest(string scopeId, int rpm)
+    {
+        using var lease = RequestLimiter(scopeId, rpm).AttemptAcquire();
+        return lease.IsAcquired;
+    }
+
+    private SlidingWindowRateLimiter RequestLimiter(string scopeId, int rpm) =>
+        _requests.GetOrAdd((scopeId, rpm), static k => new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = k.Item2, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 60, QueueLimit = 0, AutoReplenishment = true,
+        }));
 
     private static RateLimitExceededException Exceeded(string scope, string limit, long value, TimeSpan wait, IReadOnlyList<KeyValuePair<string, string>> headers) =>
         new(scope, limit, value, wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait, headers);

@@ -160,11 +160,12 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             var candidate = attempt == 0 && session is not null ? Sticky(group, step.Model, session) : null;
             var coolingFor = TimeSpan.Zero;
             candidate ??= Choose(group, previous, last, out coolingFor);
-            if (candidate is null && last is null && AtLimit(group, out var limitWait))
+            if (candidate is null && last is null && AtLimit(group))
             {
+                // The limits free up second by second (sliding minute, calls ending): a second is the honest hint.
                 throw new GatewayException(new GatewayError(429, ErrorKind.RateLimited,
-                    $"Every deployment of '{step.Model}' is at its own rpm, tpm or max_parallel limit; try again in {Math.Ceiling(limitWait.TotalSeconds)} s.")
-                { Code = "deployment_rate_limited", RetryAfter = limitWait });
+                    $"Every deployment of '{step.Model}' is at its own rpm, tpm or max_parallel limit; try again shortly.")
+                { Code = "deployment_rate_limited", RetryAfter = TimeSpan.FromSeconds(1) });
             }
             if (candidate is null)
             {
@@ -352,22 +353,12 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         var deployment = candidate.Deployment;
         if (deployment.MaxParallel is { } parallel && candidate.Health.InFlight >= parallel) return false;
         if (deployment.Tpm is { } tpm && candidate.Health.TokensLastMinute() >= tpm) return false;
-        if (_settings.RateLimits is not { } limits || deployment.Rpm is not { } rpm || rpm < 1) return true;
-        try
-        {
-            limits.Acquire([new RateLimits.RateScope("deployment:" + deployment.Label + "#" + deployment.Options.Source, (int)rpm, null, null)], 0);
-            return true;
-        }
-        catch (RateLimits.RateLimitExceededException)
-        {
-            return false;
-        }
+        return _settings.RateLimits is not { } limits || deployment.Rpm is not { } rpm || limits.TryAcquireRequest(deployment.LimitScope, rpm);
     }
 
     /// <summary>Whether the group has deployments that are healthy but all at their own limits (answered 429, not 503).</summary>
-    private bool AtLimit(IReadOnlyList<Deployment> group, out TimeSpan wait)
+    private bool AtLimit(IReadOnlyList<Deployment> group)
     {
-        wait = TimeSpan.FromSeconds(1);
         var limited = false;
         foreach (var deployment in group)
         {

@@ -34,6 +34,7 @@ public sealed class GatewayServices : IAsyncDisposable
         MasterAuthenticator = new MasterKeyAuthenticator(options.Server.MasterKey);
         Authenticator = new VirtualKeyAuthenticator(MasterAuthenticator, Store.Keys, options.Server.KeyCacheTtl, Time);
         Budgets = new BudgetAccountant(new LedgerSpendSource(Store.Ledger), Time);
+        RateLimits = new RateLimitRegistry(Time);
         Ledger = new LedgerWriter(Store.Ledger, loggers.CreateLogger("Switchyard.Ledger"));
         var recorder = new LedgerRecorder(Ledger, Budgets, Time, loggers.CreateLogger("Switchyard.Ledger")) { LogBodies = options.Server.LogBodies };
         var admission = new AdmissionLimits(options.Server.GlobalLimits, RateLimits, Budgets, new CallEstimator(Catalog));
@@ -72,7 +73,7 @@ public sealed class GatewayServices : IAsyncDisposable
     public MasterKeyAuthenticator MasterAuthenticator { get; }
     public VirtualKeyAuthenticator Authenticator { get; }
     public BudgetAccountant Budgets { get; }
-    public RateLimitRegistry RateLimits { get; } = new(TimeProvider.System);
+    public RateLimitRegistry RateLimits { get; }
     public LedgerWriter Ledger { get; }
     public GatewayHandler Pipeline { get; }
     /// <summary>Responses API answers kept for <c>previous_response_id</c>, scoped to the key that created them.</summary>

@@ -27,11 +27,11 @@ public sealed class BudgetAccountantTests
 
         var first = await accountant.ReserveAsync(scopes, 60, CancellationToken.None);
         await Assert.ThrowsAsync<BudgetExceededException>(async () => await accountant.ReserveAsync(scopes, 60, CancellationToken.None));
-        accountant.Settle(first, 10, scopes);
+        accountant.Settle(first, 10);
         Assert.Equal(10, accountant.CommittedMicros("key:a"));
         var second = await accountant.ReserveAsync(scopes, 60, CancellationToken.None);
-        accountant.Settle(second, 0, scopes);
-        accountant.Settle(second, 50, scopes); // a second settlement of one reservation does nothing
+        accountant.Settle(second, 0);
+        accountant.Settle(second, 50); // a second settlement of one reservation does nothing
         Assert.Equal(10, accountant.CommittedMicros("key:a"));
     }
 
@@ -50,9 +50,9 @@ public sealed class BudgetAccountantTests
         ledger.Spent = 0;
         var fresh = await accountant.ReserveAsync(scopes, 95, CancellationToken.None);
         Assert.Equal(2, ledger.Reads);
-        accountant.Settle(late, 10, scopes); // charged to yesterday, not to today's window
+        accountant.Settle(late, 10); // charged to yesterday, not to today's window
         Assert.Equal(95, accountant.CommittedMicros("key:a"));
-        accountant.Settle(fresh, 95, scopes);
+        accountant.Settle(fresh, 95);
         Assert.Equal(95, accountant.CommittedMicros("key:a"));
     }
 
@@ -65,7 +65,7 @@ public sealed class BudgetAccountantTests
         for (var i = 0; i < 5; i++)
         {
             var reservation = await accountant.ReserveAsync(scopes, 30, CancellationToken.None);
-            crossings.AddRange(accountant.Settle(reservation, 30, scopes));
+            crossings.AddRange(accountant.Settle(reservation, 30));
         }
         Assert.Equal(["team:t"], crossings);
     }

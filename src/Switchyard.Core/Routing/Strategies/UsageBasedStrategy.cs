@@ -18,7 +18,7 @@ public sealed class UsageBasedStrategy(Random random) : IRoutingStrategy
     /// <summary>The smaller of the rpm and tpm shares still free, from 0 (at a limit) to 1 (unused or unlimited).</summary>
     public static double Headroom(RoutedDeployment candidate)
     {
-        var rpm = candidate.Deployment.Rpm ?? 0;
+        double rpm = candidate.Deployment.Rpm ?? 0;
         var tpm = candidate.Deployment.Tpm ?? 0;
         var requestShare = rpm > 0 ? 1 - Math.Min(1, candidate.Health.RequestsLastMinute() / rpm) : 1;
         var tokenShare = tpm > 0 ? 1 - Math.Min(1, candidate.Health.TokensLastMinute() / tpm) : 1;
