@@ -1,5 +1,6 @@
 using Switchyard.Budgets;
 using Switchyard.Keys;
+using Switchyard.Pricing;
 
 namespace Switchyard.Configuration;
 
@@ -39,11 +40,11 @@ internal static class LimitsReader
     private static long? Micros(double? dollars, YamlSection section, string key)
     {
         if (dollars is null) return null;
-        if (dollars < 0 || double.IsNaN(dollars.Value) || dollars > 1e9)
+        if (dollars is not (>= 0 and <= 1e9) || Money.FromDollars((decimal)dollars.Value) is not { } micros)
         {
-            section.Context.Error(section.PathOf(key), $"must be a number of dollars from 0 to 1e9, got {dollars}");
+            section.Context.Error(section.PathOf(key), $"must be dollars from 0 to 1e9 with at most 6 decimal places, got {dollars}");
             return null;
         }
-        return (long)Math.Round((decimal)dollars.Value * 1_000_000m);
+        return micros;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Switchyard.Budgets;
 using Switchyard.Keys;
 using Switchyard.Pipeline;
+using Switchyard.Pricing;
 using Switchyard.Protocol;
 using Switchyard.RateLimits;
 
@@ -84,7 +85,7 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
             {
                 var owner = scope.Id == BudgetScope.Global ? "gateway" : scope.Id.StartsWith("team:", StringComparison.Ordinal) ? "team" : "key";
                 (request.ResponseHeaders ??= []).Add(new("x-switchyard-budget-warning",
-                    string.Create(CultureInfo.InvariantCulture, $"{owner} soft budget reached: {Usd(committed)} of {Usd(soft)} USD")));
+                    string.Create(CultureInfo.InvariantCulture, $"{owner} soft budget reached: {Money.Format(committed)} of {Money.Format(soft)} USD")));
             }
         }
 
@@ -147,7 +148,7 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
     {
         var scope = ex.Scope;
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"Budget exceeded for {Describe(scope.Id, key, team)}: ${Usd(ex.SpentMicros)} spent or reserved of ${Usd(scope.MaxMicros ?? 0)}, and this request may cost up to ${Usd(ex.RequestedMicros)}.");
+            $"Budget exceeded for {Describe(scope.Id, key, team)}: ${Money.Format(ex.SpentMicros)} spent or reserved of ${Money.Format(scope.MaxMicros ?? 0)}, and this request may cost up to ${Money.Format(ex.RequestedMicros)}.");
         if (scope.Period is { } period)
         {
             var reset = DateTimeOffset.FromUnixTimeMilliseconds(period.NextWindowStart(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
@@ -156,5 +157,4 @@ public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits)
         return text;
     }
 
-    private static string Usd(long micros) => (micros / 1_000_000m).ToString("0.00####", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using Switchyard.Pipeline;
+using Switchyard.Protocol;
 using Switchyard.Pricing;
 using Switchyard.Routing;
 using Switchyard.Tokens;
@@ -22,20 +23,9 @@ public sealed class CallEstimator(ModelCatalog catalog)
         var deployments = catalog.Resolve(model);
         if (deployments is null || deployments.Count == 0) return new CallEstimate(request.Body.Raw.Length / 4, request.Body.Raw.Length / 4, 0);
 
-        long promptTokens;
-        int? requestedOutput = null;
-        if (request.Operation == Operation.Chat)
-        {
-            var canonical = request.Body.Canonical;
-            promptTokens = PromptTokens.Count(canonical, deployments[0]).Tokens;
-            requestedOutput = canonical.MaxOutputTokens;
-        }
-        else
-        {
-            // Embeddings: no output; a token is at least a byte of the JSON body's text, rarely fewer than four.
-            promptTokens = request.Body.Raw.Length / 3 + 1;
-            requestedOutput = 0;
-        }
+        var promptTokens = CountPrompt(request, deployments[0]);
+        // Embeddings have no output.
+        int? requestedOutput = request.Operation == Operation.Chat ? request.Body.Canonical.MaxOutputTokens : 0;
 
         long worst = 0;
         long tokens = promptTokens + (requestedOutput ?? 0);
@@ -47,5 +37,22 @@ public sealed class CallEstimator(ModelCatalog catalog)
             worst = Math.Max(worst, CostCalculator.WorstCaseMicros(price, promptTokens, output));
         }
         return new CallEstimate(promptTokens, tokens, worst);
+    }
+
+    /// <summary>
+    /// The prompt's tokens: counted with the model's tokenizer for chat; for embeddings (or a body that cannot be decoded),
+    /// a bound from the body's size: a token is at least a byte of the JSON text, rarely fewer than four.
+    /// </summary>
+    public static long CountPrompt(GatewayRequest request, Deployment deployment)
+    {
+        if (request.Operation != Operation.Chat) return request.Body.Raw.Length / 3 + 1;
+        try
+        {
+            return PromptTokens.Count(request.Body.Canonical, deployment).Tokens;
+        }
+        catch (GatewayException)
+        {
+            return request.Body.Raw.Length / 3 + 1;
+        }
     }
 }

@@ -33,6 +33,15 @@ internal static class JsonBodyFrame
         return (reader.GetString()!, (int)reader.TokenStartIndex, (int)(reader.BytesConsumed - reader.TokenStartIndex));
     }
 
+    /// <summary>A boolean member's value (the reader is on it): <c>null</c> reads as <paramref name="whenNull"/>, anything else is a 400.</summary>
+    public static bool Flag(ref Utf8JsonReader reader, bool whenNull, string notABoolean, string param) => reader.TokenType switch
+    {
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        JsonTokenType.Null => whenNull,
+        _ => throw new GatewayException(GatewayError.BadRequest(notABoolean, param, "invalid_type")),
+    };
+
     /// <summary>The 400 for a body that is not JSON; the parser's message names the line and byte, never the content.</summary>
     public static GatewayException NotJson(JsonException ex) =>
         Invalid($"The request body is not valid JSON: {ex.Message.Split(" Path:", 2)[0]}", "invalid_json");

@@ -73,24 +73,10 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
         if (!delivered) return (new Cost(0, false), null);
         var estimated = new Usage
         {
-            InputTokens = meter.PromptTokensEstimate ?? PromptEstimate(request),
+            InputTokens = meter.PromptTokensEstimate ?? (request.Target is { } target ? Admission.CallEstimator.CountPrompt(request, target) : request.Body.Raw.Length / 4),
             OutputTokens = result?.Stream is null && result is not null ? result.Body.Length / 4 : meter.DeliveredTokensEstimate,
         };
         return (CostCalculator.Of(price, estimated) with { Unknown = true }, estimated);
-    }
-
-    private static long PromptEstimate(GatewayRequest request)
-    {
-        try
-        {
-            return request.Operation == Operation.Chat && request.Target is { } target
-                ? Tokens.PromptTokens.Count(request.Body.Canonical, target).Tokens
-                : request.Body.Raw.Length / 4;
-        }
-        catch (GatewayException)
-        {
-            return request.Body.Raw.Length / 4;
-        }
     }
 
     private SpendRecord Row(GatewayRequest request, RequestMeter meter, ChatResult? result, RequestState state, int status, Usage? usage, Cost cost, GatewayError? error)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -34,7 +33,7 @@ public static class UsageCost
                     reader.Skip();
                 }
                 var end = (int)reader.TokenStartIndex;
-                var member = Encoding.UTF8.GetBytes((empty ? "" : ",") + "\"cost\":" + Dollars(micros));
+                var member = Encoding.UTF8.GetBytes((empty ? "" : ",") + "\"cost\":" + Money.Format(micros));
                 var result = new byte[json.Length + member.Length];
                 json[..end].CopyTo(result);
                 member.CopyTo(result.AsSpan(end));
@@ -47,7 +46,4 @@ public static class UsageCost
         }
         return null;
     }
-
-    /// <summary>Micro-dollars as a plain JSON number of dollars.</summary>
-    public static string Dollars(long micros) => (micros / 1_000_000m).ToString("0.######", CultureInfo.InvariantCulture);
 }

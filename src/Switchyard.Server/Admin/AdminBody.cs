@@ -96,10 +96,8 @@ internal sealed class AdminBody
         if (value.ValueKind == JsonValueKind.Null) return (long?)null;
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetDecimal(out var dollars)) throw TypeError(wire, "a number of US dollars");
         if (dollars < 0) throw AdminErrors.BadRequest($"'{wire}' must not be negative.", wire);
-        var micros = dollars * 1_000_000m;
-        if (micros != decimal.Truncate(micros)) throw AdminErrors.BadRequest($"'{wire}' has more than 6 decimal places.", wire);
-        if (micros > long.MaxValue / 2) throw AdminErrors.BadRequest($"'{wire}' is too large.", wire);
-        return (long?)(long)micros;
+        return Switchyard.Pricing.Money.FromDollars(dollars)
+            ?? throw AdminErrors.BadRequest($"'{wire}' must be a whole number of micro-dollars (at most 6 decimal places) and not too large.", wire);
     });
 
     /// <summary>A non-negative whole number; null clears the limit.</summary>

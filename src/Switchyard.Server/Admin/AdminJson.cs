@@ -8,7 +8,7 @@ namespace Switchyard.Server.Admin;
 /// <summary>The admin API's JSON documents, written with <see cref="Utf8JsonWriter"/>: snake_case, dollars, ISO 8601 UTC. Never a hash.</summary>
 internal static class AdminJson
 {
-    public static decimal Dollars(long micros) => micros / 1_000_000m;
+    public static decimal Dollars(long micros) => Switchyard.Pricing.Money.ToDollars(micros);
 
     public static async Task WriteAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
     {

@@ -192,12 +192,8 @@ internal static class KeyCommands
 
     private static long Micros(decimal dollars)
     {
-        var micros = dollars * 1_000_000m;
-        if (dollars < 0 || micros != decimal.Truncate(micros) || micros > long.MaxValue / 2)
-        {
-            throw AdminErrors.BadRequest("--budget must be a non-negative amount of dollars with at most 6 decimal places.", "--budget");
-        }
-        return (long)micros;
+        return Switchyard.Pricing.Money.FromDollars(dollars)
+            ?? throw AdminErrors.BadRequest("--budget must be a non-negative amount of dollars with at most 6 decimal places.", "--budget");
     }
 
     private static string Period(string text) => BudgetPeriod.TryParse(text, out var period)

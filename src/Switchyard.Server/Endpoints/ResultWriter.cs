@@ -21,7 +21,7 @@ internal static class ResultWriter
         headers["x-switchyard-overhead-ms"] = Overhead.Milliseconds(request, result);
         response.StatusCode = result.StatusCode;
         foreach (var (name, value) in request.ResponseHeaders ?? []) headers[name] = value;
-        if (result.Cost is { } cost) headers["x-switchyard-cost-usd"] = cost.Unknown ? "unknown" : CostHeader.Format(cost.Micros);
+        if (result.Cost is { } cost) headers["x-switchyard-cost-usd"] = cost.Unknown ? "unknown" : Switchyard.Pricing.Money.Format(cost.Micros);
 
         if (result.Stream is { } stream)
         {
@@ -92,10 +92,4 @@ internal static class ResultWriter
             if (flush.IsCanceled || flush.IsCompleted) break;
         }
     }
-}
-
-internal static class CostHeader
-{
-    /// <summary>Micro-dollars as a dollar amount with every significant digit (<c>0.000123</c>).</summary>
-    public static string Format(long micros) => Switchyard.Pricing.UsageCost.Dollars(micros);
 }

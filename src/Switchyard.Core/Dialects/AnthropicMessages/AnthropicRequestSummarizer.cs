@@ -49,12 +49,7 @@ internal static class AnthropicRequestSummarizer
             else if (reader.ValueTextEquals("stream"u8))
             {
                 reader.ReadOrThrow();
-                stream = reader.TokenType switch
-                {
-                    JsonTokenType.True => true,
-                    JsonTokenType.False or JsonTokenType.Null => false,
-                    _ => throw Invalid("stream: Input should be a valid boolean", "stream", "invalid_type"),
-                };
+                stream = JsonBodyFrame.Flag(ref reader, false, "stream: Input should be a valid boolean", "stream");
             }
             else if (reader.ValueTextEquals("max_tokens"u8))
             {

@@ -218,11 +218,7 @@ internal static class OpenAiChatRequestWriter
                 writer.WriteString("text", text.Text);
                 break;
             case ImageBlock image:
-                writer.WriteString("type", "image_url");
-                writer.WriteStartObject("image_url");
-                writer.WriteString("url", image.Url ?? DataUrl.Format(image.MediaType, image.Base64Data ?? ""));
-                if (image.Detail is not null) writer.WriteString("detail", image.Detail);
-                writer.WriteEndObject();
+                WriteImageUrlMembers(writer, image);
                 break;
             case AudioBlock audio:
                 writer.WriteString("type", "input_audio");
@@ -306,6 +302,16 @@ internal static class OpenAiChatRequestWriter
                 writer.WriteString("type", "text");
                 break;
         }
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The members of OpenAI's <c>image_url</c> content part (an https URL or a base64 data URL), inside its object.</summary>
+    internal static void WriteImageUrlMembers(Utf8JsonWriter writer, ImageBlock image)
+    {
+        writer.WriteString("type", "image_url");
+        writer.WriteStartObject("image_url");
+        writer.WriteString("url", image.Url ?? DataUrl.Format(image.MediaType, image.Base64Data ?? ""));
+        if (image.Detail is not null) writer.WriteString("detail", image.Detail);
         writer.WriteEndObject();
     }
 }

@@ -53,12 +53,7 @@ internal static class OpenAiRequestSummarizer
             else if (reader.ValueTextEquals("stream"u8))
             {
                 reader.ReadOrThrow();
-                stream = reader.TokenType switch
-                {
-                    JsonTokenType.True => true,
-                    JsonTokenType.False or JsonTokenType.Null => false,
-                    _ => throw Invalid("'stream' must be a boolean.", "stream", "invalid_type"),
-                };
+                stream = JsonBodyFrame.Flag(ref reader, false, "'stream' must be a boolean.", "stream");
             }
             else if (reader.ValueTextEquals("stream_options"u8))
             {
@@ -78,12 +73,7 @@ internal static class OpenAiRequestSummarizer
                     reader.ReadOrThrow();
                     if (isIncludeUsage)
                     {
-                        includeUsage = reader.TokenType switch
-                        {
-                            JsonTokenType.True => true,
-                            JsonTokenType.False or JsonTokenType.Null => false,
-                            _ => throw Invalid("'stream_options.include_usage' must be a boolean.", "stream_options.include_usage", "invalid_type"),
-                        };
+                        includeUsage = JsonBodyFrame.Flag(ref reader, false, "'stream_options.include_usage' must be a boolean.", "stream_options.include_usage");
                         includeUsageStart = (int)reader.TokenStartIndex;
                         includeUsageLength = (int)(reader.BytesConsumed - reader.TokenStartIndex);
                     }

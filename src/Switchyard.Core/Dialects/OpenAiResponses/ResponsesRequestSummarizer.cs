@@ -58,12 +58,12 @@ internal static class ResponsesRequestSummarizer
             else if (reader.ValueTextEquals("stream"u8))
             {
                 reader.ReadOrThrow();
-                stream = Boolean(ref reader, "stream", false);
+                stream = JsonBodyFrame.Flag(ref reader, false, "Invalid type for 'stream': expected a boolean.", "stream");
             }
             else if (reader.ValueTextEquals("store"u8))
             {
                 reader.ReadOrThrow();
-                store = Boolean(ref reader, "store", true);
+                store = JsonBodyFrame.Flag(ref reader, true, "Invalid type for 'store': expected a boolean.", "store");
             }
             else if (reader.ValueTextEquals("previous_response_id"u8))
             {
@@ -146,14 +146,6 @@ internal static class ResponsesRequestSummarizer
         };
         return (summary, new ResponsesFields(previous, store, hasInstructions));
     }
-
-    private static bool Boolean(ref Utf8JsonReader reader, string name, bool whenNull) => reader.TokenType switch
-    {
-        JsonTokenType.True => true,
-        JsonTokenType.False => false,
-        JsonTokenType.Null => whenNull,
-        _ => throw Invalid($"Invalid type for '{name}': expected a boolean.", name, "invalid_type"),
-    };
 
     private static GatewayException Invalid(string message, string? param, string code) => new(GatewayError.BadRequest(message, param, code));
 }

@@ -141,11 +141,7 @@ internal static class CohereRequestWriter
                 break;
             case ImageBlock image:
                 // Cohere's vision models take OpenAI's image_url part: an https URL or a base64 data URL.
-                writer.WriteString("type", "image_url");
-                writer.WriteStartObject("image_url");
-                writer.WriteString("url", image.Url ?? DataUrl.Format(image.MediaType, image.Base64Data ?? ""));
-                if (image.Detail is not null) writer.WriteString("detail", image.Detail);
-                writer.WriteEndObject();
+                Dialects.OpenAiChat.OpenAiChatRequestWriter.WriteImageUrlMembers(writer, image);
                 break;
             default:
                 throw new GatewayException(GatewayError.BadRequest(
