@@ -19,10 +19,14 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
 
     public RequestMeter Start(GatewayRequest request)
     {
-        var meter = new RequestMeter(Now, m => writer.Enqueue(Row(request, m, null, RequestState.Pending, 0, null, default, null)));
+        var meter = new RequestMeter(request, this, Now);
         request.Meter = meter;
         return meter;
     }
+
+    /// <summary>Admission let the request through: its pending row is queued, so that a crash mid-call leaves a trace.</summary>
+    internal void Admitted(GatewayRequest request, RequestMeter meter) =>
+        writer.Enqueue(Row(request, meter, null, RequestState.Pending, 0, null, default, null));
 
     /// <summary>Settles the request's reservations and writes its final row; returns its cost.</summary>
     public async Task<Cost> FinishAsync(GatewayRequest request, RequestMeter meter, ChatResult? result, RequestState state, int status, GatewayError? error, Usage? streamUsage = null)
@@ -60,7 +64,8 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
         return cost;
     }
 
-    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>Unix milliseconds on the ledger's clock (rows, latencies and first-token times all use it).</summary>
+    internal long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
     /// The price of the usage. With no usage reported: nothing for a call that delivered nothing; otherwise an estimate

@@ -22,7 +22,7 @@ internal sealed class MeteredResponseStream(ResponseStream inner, GatewayRequest
         await foreach (var original in inner.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             var item = original;
-            meter.FirstTokenAtMs ??= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            meter.FirstTokenAtMs ??= recorder.Now;
             if (includeCost && !ReferenceEquals(Usage, inner.Usage) && WithCost(item) is { } costed) item = costed;
             Usage = inner.Usage;
             Interlocked.Add(ref meter.DeliveredTokensEstimate, TokenEstimate(item));

@@ -1,4 +1,5 @@
 using Switchyard.Budgets;
+using Switchyard.Pipeline;
 using Switchyard.RateLimits;
 
 namespace Switchyard.Ledger;
@@ -7,7 +8,7 @@ namespace Switchyard.Ledger;
 /// One request's metering: what admission reserved (budgets, token rate, concurrency) and when the first token came.
 /// The ledger stage creates it; the admission stage fills it; whoever finishes the request settles it exactly once.
 /// </summary>
-public sealed class RequestMeter(long createdAtMs, Action<RequestMeter> onAdmitted)
+public sealed class RequestMeter(GatewayRequest request, LedgerRecorder recorder, long createdAtMs)
 {
     public long CreatedAtMs { get; } = createdAtMs;
     public bool Admitted { get; private set; }
@@ -26,6 +27,6 @@ public sealed class RequestMeter(long createdAtMs, Action<RequestMeter> onAdmitt
         Reservation = reservation;
         Rate = rate;
         Admitted = true;
-        onAdmitted(this);
+        recorder.Admitted(request, this);
     }
 }

@@ -204,4 +204,27 @@ public sealed class RateLimitTests
         using var after = await gateway.PostJsonAsync("/v1/chat/completions", Body);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
+
+    [Fact]
+    public async Task ADeploymentsOwnTpmStopsItOnceItsMinuteIsUsed()
+    {
+        var fake = await FakeProvider.StartAsync();
+        await using var _ = fake;
+        fake.Route("/v1/chat/completions", FakeReply.Json(Answer)); // 15 tokens a call
+        await using var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
+        {
+            Models = [GatewayUnderTest.Deployment(fake.BaseAddress) with { Settings = new Dictionary<string, string> { ["tpm"] = "40" } }],
+            Server = new ServerOptions { MasterKey = "sk-test-master" },
+        });
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await gateway.PostJsonAsync("/v1/chat/completions", Body);
+            statuses.Add(response.StatusCode);
+        }
+        // 0, 15 and 30 tokens used before the first three calls; at 45 the deployment's minute is full.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(3, fake.CountOf("/v1/chat/completions"));
+    }
 }
