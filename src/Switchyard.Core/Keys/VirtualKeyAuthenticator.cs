@@ -32,9 +32,7 @@ public sealed class VirtualKeyAuthenticator(MasterKeyAuthenticator master, IKeyS
         return masterCaller;
     }
 
-    /// <summary>Drops a cached key at once (this instance); other instances see the change when their entry expires.</summary>
-    public void Invalidate(string keyHash) => _cache.TryRemove(keyHash, out _);
-
+    /// <summary>Drops every cached lookup at once (this instance, after an admin change); other instances see the change when their entries expire.</summary>
     public void InvalidateAll() => _cache.Clear();
 
     private async ValueTask<Entry> LookupAsync(string hash, long now, CancellationToken cancellationToken)
