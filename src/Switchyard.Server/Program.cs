@@ -1,3 +1,5 @@
 using Switchyard.Server.Cli;
+using Switchyard.Server.Hosting;
 
+InlineIo.EnableUnlessConfigured();
 return await CommandLine.Build().Parse(args).InvokeAsync();

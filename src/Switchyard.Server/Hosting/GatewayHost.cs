@@ -10,7 +10,8 @@ public static class GatewayHost
 {
     public static WebApplication Build(GatewayOptions options, Action<ILoggingBuilder>? logging = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No appsettings.json reload: its watcher would wake for every write to the ledger's files in the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -25,6 +26,7 @@ public static class GatewayHost
             kestrel.Limits.MaxRequestBodySize = options.Server.MaxRequestBodyBytes + 64L * 1024 * 1024;
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(10));
         });
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = InlineIo.Enabled);
         builder.WebHost.UseUrls($"http://{FormatHost(options.Server.Host)}:{options.Server.Port}");
 
         builder.Services.AddSingleton(provider => new GatewayServices(options, provider.GetRequiredService<ILoggerFactory>()));

@@ -79,6 +79,7 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        await OffEventThread.LeaveAsync().ConfigureAwait(false);
         var connection = new SqliteConnection(connectionString);
         try
         {
@@ -95,8 +96,11 @@ internal sealed class SqliteDatabase : StoreDatabase
         }
     }
 
-    protected override async ValueTask EnterWriteAsync(CancellationToken cancellationToken) =>
+    protected override async ValueTask EnterWriteAsync(CancellationToken cancellationToken)
+    {
+        await OffEventThread.LeaveAsync().ConfigureAwait(false);
         await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     protected override void ExitWrite() => writer.Release();
 
