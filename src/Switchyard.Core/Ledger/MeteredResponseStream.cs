@@ -26,6 +26,7 @@ internal sealed class MeteredResponseStream(ResponseStream inner, GatewayRequest
             if (includeCost && !ReferenceEquals(Usage, inner.Usage) && WithCost(item) is { } costed) item = costed;
             Usage = inner.Usage;
             Interlocked.Add(ref meter.DeliveredTokensEstimate, TokenEstimate(item));
+            if (item.Event is Completed or StreamFailed && LedgerRecorder.HoldsForDurability(result)) yield return StreamItem.Flush;
             switch (item.Event)
             {
                 case Completed:

@@ -12,7 +12,15 @@ public readonly record struct StreamItem(ReadOnlyMemory<byte> Raw, StreamEvent? 
     /// <summary>An item that only reports usage the client did not ask for: consumed for accounting, not forwarded.</summary>
     public bool UsageOnly { get; init; }
 
+    /// <summary>
+    /// Not an event: the next item may be a while (it is held until the request's ledger row or stored response is saved),
+    /// so a writer should send what it has written so far instead of holding it back for company.
+    /// </summary>
+    public bool IsFlush { get; init; }
+
     public static StreamItem Of(StreamEvent e) => new(ReadOnlyMemory<byte>.Empty, e);
+
+    public static readonly StreamItem Flush = new(ReadOnlyMemory<byte>.Empty, null) { IsFlush = true };
 }
 
 /// <summary>

@@ -77,6 +77,12 @@ internal static class ResultWriter
         var output = response.BodyWriter;
         await foreach (var item in stream.ReadAllAsync(context.RequestAborted))
         {
+            if (item.IsFlush)
+            {
+                var sent = await output.FlushAsync(context.RequestAborted);
+                if (sent.IsCanceled || sent.IsCompleted) break;
+                continue;
+            }
             if (item.UsageOnly) continue;
             if (relay && !item.Raw.IsEmpty) output.Write(item.Raw.Span);
             else if (item.Event is { } streamEvent) (encoder ??= dialect.CreateStreamEncoder(request)).Write(output, streamEvent);

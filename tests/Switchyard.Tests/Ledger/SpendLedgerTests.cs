@@ -78,6 +78,57 @@ public sealed class SpendLedgerTests
     }
 
     [Fact]
+    public async Task WhileAStreamsRowIsNotDurableOnlyItsTerminalEventWaits()
+    {
+        var fake = await FakeProvider.StartAsync();
+        await using var _ = fake;
+        var dataDirectory = GatewayUnderTest.TemporaryDataDirectory();
+        try
+        {
+            await using (var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
+            {
+                Models = [GatewayUnderTest.Deployment(fake.BaseAddress) with { Price = Price }],
+                Server = new ServerOptions { MasterKey = "sk-test-master", DataDirectory = dataDirectory },
+            }))
+            {
+                fake.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")));
+                // Another process holds SQLite's write lock, so the gateway's commit waits (busy_timeout) and the row is not durable.
+                await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "switchyard.db")};Pooling=False");
+                await other.OpenAsync();
+                var writeLock = other.BeginTransaction(deferred: false);
+
+                using var response = await gateway.Client.SendAsync(Chat("held-stream", stream: true), HttpCompletionOption.ResponseHeadersRead);
+                await using var body = await response.Content.ReadAsStreamAsync();
+                var received = new StringBuilder();
+                var buffer = new byte[4096];
+                using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
+                {
+                    // The content and the finish chunk arrive while the row waits; only [DONE] is held back.
+                    while (!received.ToString().Contains("\"finish_reason\":\"stop\"", StringComparison.Ordinal))
+                    {
+                        var read = await body.ReadAsync(buffer, timeout.Token);
+                        Assert.NotEqual(0, read);
+                        received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+                    }
+                }
+                Assert.DoesNotContain("[DONE]", received.ToString(), StringComparison.Ordinal);
+                Assert.Null(await gateway.Services.Store.Ledger.GetAsync("held-stream", CancellationToken.None));
+
+                writeLock.Rollback();
+                received.Append(await new StreamReader(body).ReadToEndAsync());
+                Assert.EndsWith("data: [DONE]\n\n", received.ToString(), StringComparison.Ordinal);
+                var row = await gateway.Services.Store.Ledger.GetAsync("held-stream", CancellationToken.None);
+                Assert.Equal(RequestState.Completed, row?.State);
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ACutStreamIsRecordedAsFailedAndFlaggedNotBilledAsZero()
     {
         var (fake, gateway) = await StartAsync(Price);
