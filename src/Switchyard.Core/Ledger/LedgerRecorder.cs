@@ -64,9 +64,6 @@ public sealed class LedgerRecorder(LedgerWriter writer, BudgetAccountant budgets
         return cost;
     }
 
-    /// <summary>Whether the final row of this answer will be waited for (it is priced, so it likely bills something).</summary>
-    internal static bool HoldsForDurability(ChatResult result) => result.Deployment.Price is not null;
-
     /// <summary>Unix milliseconds on the ledger's clock (rows, latencies and first-token times all use it).</summary>
     internal long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 

@@ -14,7 +14,6 @@ internal sealed class MeteredResponseStream(ResponseStream inner, GatewayRequest
     private int _finished;
 
     public override ApiFormat Format => inner.Format;
-    public override bool HasBufferedItem => inner.HasBufferedItem;
 
     public override async IAsyncEnumerable<StreamItem> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -26,7 +25,6 @@ internal sealed class MeteredResponseStream(ResponseStream inner, GatewayRequest
             if (includeCost && !ReferenceEquals(Usage, inner.Usage) && WithCost(item) is { } costed) item = costed;
             Usage = inner.Usage;
             Interlocked.Add(ref meter.DeliveredTokensEstimate, TokenEstimate(item));
-            if (item.Event is Completed or StreamFailed && LedgerRecorder.HoldsForDurability(result)) yield return StreamItem.Flush;
             switch (item.Event)
             {
                 case Completed:

@@ -12,15 +12,7 @@ public readonly record struct StreamItem(ReadOnlyMemory<byte> Raw, StreamEvent? 
     /// <summary>An item that only reports usage the client did not ask for: consumed for accounting, not forwarded.</summary>
     public bool UsageOnly { get; init; }
 
-    /// <summary>
-    /// Not an event: the next item may be a while (it is held until the request's ledger row or stored response is saved),
-    /// so a writer should send what it has written so far instead of holding it back for company.
-    /// </summary>
-    public bool IsFlush { get; init; }
-
     public static StreamItem Of(StreamEvent e) => new(ReadOnlyMemory<byte>.Empty, e);
-
-    public static readonly StreamItem Flush = new(ReadOnlyMemory<byte>.Empty, null) { IsFlush = true };
 }
 
 /// <summary>
@@ -32,12 +24,6 @@ public abstract class ResponseStream : IAsyncDisposable
     public abstract ApiFormat Format { get; }
 
     public abstract IAsyncEnumerable<StreamItem> ReadAllAsync(CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Whether the next item is already at hand (it arrived in the same read), so a writer can send both in one flush
-    /// instead of one packet each; false when in doubt, which only costs a flush.
-    /// </summary>
-    public virtual bool HasBufferedItem => false;
 
     /// <summary>Usage seen so far (the last report wins).</summary>
     public Usage? Usage { get; protected set; }

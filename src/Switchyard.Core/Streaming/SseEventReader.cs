@@ -17,23 +17,6 @@ public sealed class SseEventReader(Stream stream) : IAsyncDisposable
     private byte[] _scratch = [];
     private byte[] _dataScratch = [];
 
-    /// <summary>
-    /// Whether a complete next event has already arrived (so a relay may write it before flushing); false when in doubt.
-    /// </summary>
-    public bool HasBufferedEvent
-    {
-        get
-        {
-            if (!_haveBuffer || _buffer.IsEmpty) return false;
-            foreach (var segment in _buffer)
-            {
-                var span = segment.Span;
-                if (span.IndexOf("\n\n"u8) >= 0 || span.IndexOf("\n\r\n"u8) >= 0) return true;
-            }
-            return false;
-        }
-    }
-
     /// <summary>Reads the next event, or returns null at the end of the stream.</summary>
     public async ValueTask<SseEvent?> ReadAsync(CancellationToken cancellationToken)
     {

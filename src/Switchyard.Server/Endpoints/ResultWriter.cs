@@ -75,27 +75,59 @@ internal static class ResultWriter
         var relay = stream.Format == dialect.Format;
         var encoder = relay ? null : dialect.CreateStreamEncoder(request);
         var output = response.BodyWriter;
-        await foreach (var item in stream.ReadAllAsync(context.RequestAborted))
+        var aborted = context.RequestAborted;
+        var items = stream.ReadAllAsync(aborted).GetAsyncEnumerator(aborted);
+        try
         {
-            if (item.IsFlush)
+            var unflushed = false;
+            while (true)
             {
-                var sent = await output.FlushAsync(context.RequestAborted);
-                if (sent.IsCanceled || sent.IsCompleted) break;
-                continue;
-            }
-            if (item.UsageOnly) continue;
-            if (relay && !item.Raw.IsEmpty) output.Write(item.Raw.Span);
-            else if (item.Event is { } streamEvent) (encoder ??= dialect.CreateStreamEncoder(request)).Write(output, streamEvent);
-            else continue;
+                // What is written goes out when the next item is not at hand yet (the upstream has not sent it, or it waits
+                // for the ledger): events that arrived together leave in one packet, and none waits for a later one.
+                var next = items.MoveNextAsync();
+                if (unflushed && (!next.IsCompleted || output.CanGetUnflushedBytes && output.UnflushedBytes >= MaxUnflushedBytes))
+                {
+                    var flush = await output.FlushAsync(aborted);
+                    unflushed = false;
+                    if (flush.IsCanceled || flush.IsCompleted)
+                    {
+                        await AbandonAsync(next); // the client is gone; the upstream read ends with its cancellation
+                        return;
+                    }
+                }
+                if (!await next) return;
+                var item = items.Current;
+                if (item.UsageOnly) continue;
+                if (relay && !item.Raw.IsEmpty) output.Write(item.Raw.Span);
+                else if (item.Event is { } streamEvent) (encoder ??= dialect.CreateStreamEncoder(request)).Write(output, streamEvent);
+                else continue;
+                unflushed = true;
 
-            if (item.Event is StreamFailed failed)
-            {
-                logger.LogWarning("{RequestId} stream from {Deployment} failed: {Message}", request.RequestId, request.Target?.Label, failed.Error.Message);
+                if (item.Event is StreamFailed failed)
+                {
+                    logger.LogWarning("{RequestId} stream from {Deployment} failed: {Message}", request.RequestId, request.Target?.Label, failed.Error.Message);
+                }
             }
-            // Events that arrived together go out together; an event the upstream sent alone goes out at once.
-            if (stream.HasBufferedItem && item.Event is not (Completed or StreamFailed)) continue;
-            var flush = await output.FlushAsync(context.RequestAborted);
-            if (flush.IsCanceled || flush.IsCompleted) break;
+            // The last events go out with the end of the response (the final chunk), in one write.
+        }
+        finally
+        {
+            await items.DisposeAsync();
+        }
+    }
+
+    /// <summary>Above this much written and not yet sent, a stream flushes even while more is at hand.</summary>
+    private const int MaxUnflushedBytes = 64 * 1024;
+
+    private static async Task AbandonAsync(ValueTask<bool> next)
+    {
+        try
+        {
+            await next;
+        }
+        catch (Exception)
+        {
+            // Nobody is left to tell: the client went away, and the read ended with it (usually cancelled).
         }
     }
 }

@@ -141,7 +141,6 @@ public sealed class ResponsesStoreStage(GatewayHandler inner, IResponseStore sto
                 if (current.Event is { } streamEvent && item.Raw.IsEmpty) accumulator.Add(streamEvent);
                 if (current.Event is Completed && keep)
                 {
-                    yield return StreamItem.Flush;
                     if (relayedResponse is not null) await stage.SaveRelayedAsync(request, owner, relayedResponse, state.Upstream, CancellationToken.None).ConfigureAwait(false);
                     else if (inner.Format != ApiFormat.OpenAiResponses) await stage.SaveAsync(request, owner, accumulator.ToResponse(id, request.Body.Raw), null, CancellationToken.None).ConfigureAwait(false);
                 }

@@ -43,7 +43,6 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
 
     public override ApiFormat Format => _decoder is null ? ApiFormat.OpenAiChat : ApiFormat.Canonical;
 
-    public override bool HasBufferedItem => _reader?.HasBufferedEvent ?? false;
 
     /// <summary>Waits for the first event under the first-byte limit, so that failures before any byte can still be retried.</summary>
     public async Task ReadFirstEventAsync()
