@@ -95,7 +95,7 @@ internal static class ResultWriter
                         return;
                     }
                 }
-                if (!await next) return;
+                if (!await next) return; // the last events leave with the end of the response (the final chunk), in one write
                 var item = items.Current;
                 if (item.UsageOnly) continue;
                 if (relay && !item.Raw.IsEmpty) output.Write(item.Raw.Span);
@@ -108,7 +108,6 @@ internal static class ResultWriter
                     logger.LogWarning("{RequestId} stream from {Deployment} failed: {Message}", request.RequestId, request.Target?.Label, failed.Error.Message);
                 }
             }
-            // The last events go out with the end of the response (the final chunk), in one write.
         }
         finally
         {
