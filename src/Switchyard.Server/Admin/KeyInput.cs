@@ -28,23 +28,10 @@ internal sealed record KeyInput
     ];
 
     /// <summary>LiteLLM's <c>/key/generate</c> names, mapped to the native ones.</summary>
-    public static readonly IReadOnlyDictionary<string, string> LiteLlmAliases = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["key_alias"] = "alias",
-        ["max_budget"] = "max_budget_usd",
-        ["soft_budget"] = "soft_budget_usd",
-        ["budget_duration"] = "budget_period",
-        ["rpm_limit"] = "rpm",
-        ["tpm_limit"] = "tpm",
-        ["max_parallel_requests"] = "max_parallel",
-        ["expires"] = "expires_at",
-    };
+    public static readonly IReadOnlyDictionary<string, string> LiteLlmAliases =
+        LiteLlmNames.Aliases(("key_alias", "alias"), ("soft_budget", "soft_budget_usd"), ("expires", "expires_at"));
 
-    public static readonly string[] LiteLlmFields =
-    [
-        "key_alias", "models", "max_budget", "soft_budget", "budget_duration", "rpm_limit", "tpm_limit", "max_parallel_requests", "team_id",
-        "metadata", "duration", "expires", "blocked",
-    ];
+    public static readonly string[] LiteLlmFields = LiteLlmNames.Fields(LiteLlmAliases, "models", "team_id", "metadata", "duration", "blocked");
 
     public static KeyInput From(AdminBody body, long nowMs, IReadOnlyDictionary<string, string>? aliases = null)
     {
@@ -93,19 +80,10 @@ internal sealed record TeamInput
     public static readonly string[] NativeFields =
         ["alias", "models", "max_budget_usd", "soft_budget_usd", "budget_period", "rpm", "tpm", "max_parallel", "metadata", "blocked"];
 
-    public static readonly IReadOnlyDictionary<string, string> LiteLlmAliases = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["team_id"] = "id",
-        ["team_alias"] = "alias",
-        ["max_budget"] = "max_budget_usd",
-        ["budget_duration"] = "budget_period",
-        ["rpm_limit"] = "rpm",
-        ["tpm_limit"] = "tpm",
-        ["max_parallel_requests"] = "max_parallel",
-    };
+    /// <summary>LiteLLM's <c>/team/new</c> names, mapped to the native ones.</summary>
+    public static readonly IReadOnlyDictionary<string, string> LiteLlmAliases = LiteLlmNames.Aliases(("team_id", "id"), ("team_alias", "alias"));
 
-    public static readonly string[] LiteLlmFields =
-        ["team_id", "team_alias", "models", "max_budget", "budget_duration", "rpm_limit", "tpm_limit", "max_parallel_requests", "metadata", "blocked"];
+    public static readonly string[] LiteLlmFields = LiteLlmNames.Fields(LiteLlmAliases, "models", "metadata", "blocked");
 
     public static TeamInput From(AdminBody body) => new()
     {
@@ -121,4 +99,20 @@ internal sealed record TeamInput
         Metadata = body.ObjectJson("metadata"),
         Blocked = body.Bool("blocked"),
     };
+}
+
+/// <summary>LiteLLM's field names for keys and teams: the limits they share, plus each one's own renames.</summary>
+internal static class LiteLlmNames
+{
+    private static readonly (string LiteLlm, string Native)[] Limits =
+    [
+        ("max_budget", "max_budget_usd"), ("budget_duration", "budget_period"), ("rpm_limit", "rpm"), ("tpm_limit", "tpm"),
+        ("max_parallel_requests", "max_parallel"),
+    ];
+
+    public static IReadOnlyDictionary<string, string> Aliases(params (string LiteLlm, string Native)[] own) =>
+        own.Concat(Limits).ToDictionary(pair => pair.LiteLlm, pair => pair.Native, StringComparer.Ordinal);
+
+    /// <summary>The accepted names: every alias, plus the fields LiteLLM names as Switchyard does.</summary>
+    public static string[] Fields(IReadOnlyDictionary<string, string> aliases, params string[] sameName) => [.. aliases.Keys, .. sameName];
 }
