@@ -27,25 +27,9 @@ public sealed class CrashDurabilityTests
         fake.RouteSequence("/v1/chat/completions",
             Enumerable.Range(0, 100).Select(i => FakeReply.Json(answer) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(100 + i * 20) }).ToArray());
 
-        var port = FreePort();
-        var config = Path.Combine(directory, "config.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            models:
-              - name: slow
-                provider: openai-compatible
-                model: upstream-model
-                api_base: {new Uri(fake.BaseAddress, "v1")}
-                api_key: sk-upstream-key
-                price: {"{"} input_per_mtok: 1, output_per_mtok: 2 {"}"}
-            server:
-              master_key: {MasterKey}
-              data_dir: {Path.Combine(directory, "data")}
-            """);
-
-        using var gateway = StartProcess(config, port);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
-        await WaitUntilReadyAsync(client, gateway);
+        var (gateway, client) = await StartGatewayAsync(directory, fake, "price: { input_per_mtok: 1, output_per_mtok: 2 }");
+        using var _ = gateway;
+        using var __ = client;
 
         var answered = new System.Collections.Concurrent.ConcurrentBag<string>();
         var calls = Enumerable.Range(0, 100).Select(async i =>
@@ -109,25 +93,10 @@ public sealed class CrashDurabilityTests
         var directory = Directory.CreateTempSubdirectory("switchyard-sigterm-").FullName;
         await using var fake = await FakeProvider.StartAsync();
         fake.Route("/v1/chat/completions", FakeReply.Json(TestKeys.ChatAnswer()) with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(500) });
-        var port = FreePort();
-        var config = Path.Combine(directory, "config.yaml");
         var data = Path.Combine(directory, "data");
-        await File.WriteAllTextAsync(config, $"""
-            models:
-              - name: slow
-                provider: openai-compatible
-                model: upstream-model
-                api_base: {new Uri(fake.BaseAddress, "v1")}
-                api_key: sk-upstream-key
-            server:
-              master_key: {MasterKey}
-              data_dir: {data}
-            """);
-
-        using var gateway = StartProcess(config, port);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
-        await WaitUntilReadyAsync(client, gateway);
+        var (gateway, client) = await StartGatewayAsync(directory, fake);
+        using var _ = gateway;
+        using var __ = client;
 
         var calls = Enumerable.Range(0, 40).Select(async i =>
         {
@@ -154,6 +123,33 @@ public sealed class CrashDurabilityTests
             Assert.Equal(RequestState.Completed, row?.State);
         }
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>
+    /// The gateway as its own process (so that it can be killed), with one model <c>slow</c> on the fake upstream and its
+    /// data under <paramref name="directory"/>/data; returns once it is ready, with a client holding the master key.
+    /// </summary>
+    private static async Task<(Process Gateway, HttpClient Client)> StartGatewayAsync(string directory, FakeProvider fake, string? modelExtra = null)
+    {
+        var port = FreePort();
+        var config = Path.Combine(directory, "config.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            models:
+              - name: slow
+                provider: openai-compatible
+                model: upstream-model
+                api_base: {new Uri(fake.BaseAddress, "v1")}
+                api_key: sk-upstream-key
+                {modelExtra}
+            server:
+              master_key: {MasterKey}
+              data_dir: {Path.Combine(directory, "data")}
+            """);
+        var gateway = StartProcess(config, port);
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
+        await WaitUntilReadyAsync(client, gateway);
+        return (gateway, client);
     }
 
     private static Process StartProcess(string config, int port)
