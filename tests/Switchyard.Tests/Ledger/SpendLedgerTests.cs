@@ -12,13 +12,14 @@ public sealed class SpendLedgerTests
 {
     private static readonly ModelPrice Price = new() { InputPerMTok = 2.5m, CacheReadPerMTok = 1.25m, OutputPerMTok = 10m, MaxOutputTokens = 16_384 };
 
-    private static async Task<(FakeProvider, GatewayUnderTest)> StartAsync(ModelPrice? price)
+    private static async Task<(FakeProvider, GatewayUnderTest)> StartAsync(ModelPrice? price, string? dataDirectory = null)
     {
         var fake = await FakeProvider.StartAsync();
+        var server = new ServerOptions { MasterKey = "sk-test-master" };
         var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
         {
             Models = [GatewayUnderTest.Deployment(fake.BaseAddress) with { Price = price }],
-            Server = new ServerOptions { MasterKey = "sk-test-master" },
+            Server = dataDirectory is null ? server : server with { DataDirectory = dataDirectory },
         });
         return (fake, gateway);
     }
@@ -80,16 +81,12 @@ public sealed class SpendLedgerTests
     [Fact]
     public async Task WhileAStreamsRowIsNotDurableOnlyItsTerminalEventWaits()
     {
-        var fake = await FakeProvider.StartAsync();
-        await using var _ = fake;
         var dataDirectory = GatewayUnderTest.TemporaryDataDirectory();
         try
         {
-            await using (var gateway = await GatewayUnderTest.StartAsync(new GatewayOptions
-            {
-                Models = [GatewayUnderTest.Deployment(fake.BaseAddress) with { Price = Price }],
-                Server = new ServerOptions { MasterKey = "sk-test-master", DataDirectory = dataDirectory },
-            }))
+            var (fake, gateway) = await StartAsync(Price, dataDirectory);
+            await using (fake)
+            await using (gateway)
             {
                 fake.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")));
                 // Another process holds SQLite's write lock, so the gateway's commit waits (busy_timeout) and the row is not durable.
