@@ -185,7 +185,6 @@ public sealed class RoutingStage : DelegatingGatewayHandler
                 if (candidate is null) throw last ?? new GatewayException(AllCooling(step.Model, coolingFor));
             }
 
-            var health = candidate.Health;
             try
             {
                 if (attempt == 0 && _settings.HedgeAfter.TryGetValue(step.Model, out var hedgeAfter) && group.Count > 1)
@@ -198,11 +197,6 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             {
                 last = ex;
                 var failure = FailureClassifier.Classify(ex.Error);
-                // A slot lost to a concurrent request of this gateway says nothing about the deployment's health.
-                if (failure is FailureClass.Transient or FailureClass.DeploymentRejected && ex.InnerException is not LostParallelSlotException)
-                {
-                    health.Failed(ex.Error.RetryAfter);
-                }
                 var retryable = step.RetryOn is { } codes ? ex.Error.HasStatus(codes) && failure != FailureClass.BadRequest : failure == FailureClass.Transient;
                 if (!retryable || attempt == retries) throw;
                 previous = candidate;
@@ -255,7 +249,7 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             // Lost a race for its last parallel slot since it was chosen: a rate limit the router may retry elsewhere.
             throw new GatewayException(new GatewayError(429, ErrorKind.RateLimited,
                 $"Deployment {candidate.Deployment.Label} is at its max_parallel of {candidate.Deployment.MaxParallel}.")
-            { Code = "deployment_rate_limited", RetryAfter = TimeSpan.FromSeconds(1) }, new LostParallelSlotException());
+            { Code = "deployment_rate_limited", RetryAfter = TimeSpan.FromSeconds(1) });
         }
         var started = Stopwatch.GetTimestamp();
         try
@@ -264,6 +258,12 @@ public sealed class RoutingStage : DelegatingGatewayHandler
             health.Succeeded(Stopwatch.GetElapsedTime(started), firstByte: result.Stream is not null);
             health.Used(result.Usage?.TotalTokens ?? 0);
             return result;
+        }
+        catch (GatewayException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Only a call the deployment took can count against it: a slot lost above to a concurrent request cannot.
+            if (FailureClassifier.Classify(ex.Error) is FailureClass.Transient or FailureClass.DeploymentRejected) health.Failed(ex.Error.RetryAfter);
+            throw;
         }
         finally
         {
@@ -419,6 +419,3 @@ public sealed class RoutingStage : DelegatingGatewayHandler
         $"Every deployment of '{model}' is cooling down after recent failures; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.")
     { Code = "all_deployments_cooling_down", RetryAfter = retryAfter };
 }
-
-/// <summary>Marks the 429 of an attempt that lost its deployment's last parallel slot to another request of this gateway.</summary>
-internal sealed class LostParallelSlotException() : Exception("The deployment's last parallel slot was taken since it was chosen.");
