@@ -8,9 +8,10 @@ namespace Switchyard.Storage;
 /// <summary>
 /// Opens the gateway's database: SQLite under the data directory by default, or the one a database URL names.
 /// <para>
-/// Why hand-written SQL over Dapper rather than EF Core: the ledger and keys need exact statements (an upsert whose update
-/// only applies while the row is pending, batched group commits, deletes in bounded slices), the two dialects are small
-/// and mostly identical, and nothing here wants change tracking. Parameterised SQL is less code and does exactly that.
+/// Why hand-written SQL on plain ADO.NET rather than EF Core or Dapper: the ledger and keys need exact statements (an upsert
+/// whose update only applies while the row is pending, batched group commits, deletes in bounded slices), the two dialects
+/// are small and mostly identical, and nothing here wants change tracking. Rows are read by explicit readers
+/// (<see cref="Sql.SqlCommands"/>) rather than a reflection mapper, which keeps the published gateway a native-AOT binary.
 /// </para>
 /// </summary>
 public static class GatewayStore

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using Dapper;
 using Switchyard.Storage.Sql;
 
 namespace Switchyard.Storage.Migrations;
@@ -28,14 +27,15 @@ internal sealed partial class Migrator(StoreDatabase database)
             var ran = await database.WriteAsync(async (connection, transaction) =>
             {
                 await database.LockForMigrationAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(CreateTable, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var done = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version", new { migration.Version }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(CreateTable, transaction, cancellationToken).ConfigureAwait(false);
+                var done = await connection.ScalarInt64Async(
+                    "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version", transaction, cancellationToken, SqlArg.Int64("Version", migration.Version)).ConfigureAwait(false);
                 if (done > 0) return false;
-                await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)",
-                    new { migration.Version, migration.Name, AppliedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(migration.Sql, transaction, cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteAsync(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)", transaction, cancellationToken,
+                    SqlArg.Int64("Version", migration.Version), SqlArg.Text("Name", migration.Name),
+                    SqlArg.Int64("AppliedAt", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())).ConfigureAwait(false);
                 return true;
             }, cancellationToken).ConfigureAwait(false);
             if (ran) applied.Add(migration.Version);

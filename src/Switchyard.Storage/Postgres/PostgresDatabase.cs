@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Dapper;
 using Npgsql;
 using Switchyard.Storage.Sql;
 
@@ -21,7 +20,7 @@ internal sealed class PostgresDatabase(string connectionString) : StoreDatabase
         await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = MigrationLockKey }, transaction, cancellationToken: cancellationToken));
+        connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", transaction, cancellationToken, SqlArg.Int64("key", MigrationLockKey));
 
     public override ValueTask DisposeAsync() => dataSource.DisposeAsync();
 

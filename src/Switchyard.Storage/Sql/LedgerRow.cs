@@ -1,50 +1,25 @@
 using System.Data;
+using System.Data.Common;
 using Switchyard.Ledger;
 
 namespace Switchyard.Storage.Sql;
 
-/// <summary>A spend_ledger row as read (with its bodies when joined), and the columns as written.</summary>
-internal sealed class LedgerRow
+/// <summary>Reads a spend_ledger row (with its bodies when joined); names the stored states.</summary>
+internal static class LedgerRow
 {
-    public string RequestId { get; set; } = "";
-    public long CreatedAt { get; set; }
-    public long? FinishedAt { get; set; }
-    public string State { get; set; } = "";
-    public long Status { get; set; }
-    public string? KeyId { get; set; }
-    public string? TeamId { get; set; }
-    public string? Model { get; set; }
-    public string? Deployment { get; set; }
-    public string? ProviderResponseId { get; set; }
-    public string? Operation { get; set; }
-    public bool Stream { get; set; }
-    public long InputTokens { get; set; }
-    public long CacheReadTokens { get; set; }
-    public long CacheWriteTokens { get; set; }
-    public long OutputTokens { get; set; }
-    public long ReasoningTokens { get; set; }
-    public bool UsageUnknown { get; set; }
-    public long CostMicros { get; set; }
-    public bool CostUnknown { get; set; }
-    public long ReservedMicros { get; set; }
-    public long? LatencyMs { get; set; }
-    public long? TtftMs { get; set; }
-    public long Attempts { get; set; }
-    public string? Cache { get; set; }
-    public string? Error { get; set; }
-    public string? Tags { get; set; }
-    public string? RequestBody { get; set; }
-    public string? ResponseBody { get; set; }
-
-    public SpendRecord ToRecord() => new()
+    public static SpendRecord Read(DbDataReader reader, bool withBodies) => new()
     {
-        RequestId = RequestId, CreatedAt = CreatedAt, FinishedAt = FinishedAt, State = ParseState(State), Status = (int)Status,
-        KeyId = KeyId, TeamId = TeamId, Model = Model, Deployment = Deployment, ProviderResponseId = ProviderResponseId,
-        Operation = Operation, Stream = Stream, InputTokens = InputTokens, CacheReadTokens = CacheReadTokens,
-        CacheWriteTokens = CacheWriteTokens, OutputTokens = OutputTokens, ReasoningTokens = ReasoningTokens,
-        UsageUnknown = UsageUnknown, CostMicros = CostMicros, CostUnknown = CostUnknown, ReservedMicros = ReservedMicros,
-        LatencyMs = LatencyMs, TimeToFirstTokenMs = TtftMs, Attempts = (int)Attempts, Cache = Cache, Error = Error, TagsJson = Tags,
-        RequestBody = RequestBody, ResponseBody = ResponseBody,
+        RequestId = reader.Text("request_id") ?? "", CreatedAt = reader.Int64("created_at"), FinishedAt = reader.Int64OrNull("finished_at"),
+        State = ParseState(reader.Text("state") ?? ""), Status = (int)reader.Int64("status"), KeyId = reader.Text("key_id"),
+        TeamId = reader.Text("team_id"), Model = reader.Text("model"), Deployment = reader.Text("deployment"),
+        ProviderResponseId = reader.Text("provider_response_id"), Operation = reader.Text("operation"), Stream = reader.Flag("stream"),
+        InputTokens = reader.Int64("input_tokens"), CacheReadTokens = reader.Int64("cache_read_tokens"),
+        CacheWriteTokens = reader.Int64("cache_write_tokens"), OutputTokens = reader.Int64("output_tokens"),
+        ReasoningTokens = reader.Int64("reasoning_tokens"), UsageUnknown = reader.Flag("usage_unknown"),
+        CostMicros = reader.Int64("cost_micros"), CostUnknown = reader.Flag("cost_unknown"), ReservedMicros = reader.Int64("reserved_micros"),
+        LatencyMs = reader.Int64OrNull("latency_ms"), TimeToFirstTokenMs = reader.Int64OrNull("ttft_ms"), Attempts = (int)reader.Int64("attempts"),
+        Cache = reader.Text("cache"), Error = reader.Text("error"), TagsJson = reader.Text("tags"),
+        RequestBody = withBodies ? reader.Text("request_body") : null, ResponseBody = withBodies ? reader.Text("response_body") : null,
     };
 
     /// <summary>States are stored as their lower-case names.</summary>

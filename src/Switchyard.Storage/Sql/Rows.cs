@@ -1,35 +1,25 @@
-using System.Reflection;
+using System.Data.Common;
 using System.Text.Json;
-using Dapper;
+using System.Text.Json.Serialization;
 using Switchyard.Keys;
 
 namespace Switchyard.Storage.Sql;
 
 /// <summary>
-/// Column-shaped rows that Dapper reads and binds; the domain records (<see cref="VirtualKey"/>, <see cref="Team"/>,
+/// Column-shaped rows, read by their own readers and bound by name; the domain records (<see cref="VirtualKey"/>, <see cref="Team"/>,
 /// <c>SpendRecord</c>) stay free of storage concerns. Integers are 64-bit on both backends; booleans are 0/1 in SQLite and
 /// BOOLEAN in PostgreSQL, both read into <see cref="bool"/>.
 /// </summary>
 internal static class Rows
 {
-    private static int registered;
-
-    /// <summary>Maps snake_case columns onto the row types' PascalCase properties, for these types only (no global Dapper setting).</summary>
-    public static void Register()
-    {
-        if (Interlocked.Exchange(ref registered, 1) == 1) return;
-        foreach (var type in new[] { typeof(KeyRow), typeof(TeamRow), typeof(LedgerRow), typeof(SpendGroupRow) })
-            SqlMapper.SetTypeMap(type, new CustomPropertyTypeMap(type, (t, column) => PropertyFor(t, column)!));
-    }
-
-    private static PropertyInfo? PropertyFor(Type type, string column) =>
-        type.GetProperty(column.Replace("_", "", StringComparison.Ordinal), BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-
-    public static string ModelsJson(IReadOnlyList<string> models) => JsonSerializer.Serialize(models);
+    public static string ModelsJson(IReadOnlyList<string> models) => JsonSerializer.Serialize([.. models], StorageJsonContext.Default.StringArray);
 
     public static IReadOnlyList<string> Models(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<string[]>(json) ?? [];
+        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize(json, StorageJsonContext.Default.StringArray) ?? [];
 }
+
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class StorageJsonContext : JsonSerializerContext;
 
 /// <summary>The limit columns shared by keys and teams.</summary>
 internal abstract class LimitedRow
@@ -57,6 +47,34 @@ internal abstract class LimitedRow
         Tpm = Tpm,
         MaxParallel = (int?)MaxParallel,
     };
+
+    /// <summary>Reads the columns every limited row has.</summary>
+    protected void ReadCommon(DbDataReader reader)
+    {
+        Id = reader.Text("id") ?? "";
+        Alias = reader.Text("alias");
+        Models = reader.Text("models") ?? "[]";
+        MaxBudgetMicros = reader.Int64OrNull("max_budget_micros");
+        BudgetPeriod = reader.Text("budget_period");
+        SoftBudgetMicros = reader.Int64OrNull("soft_budget_micros");
+        Rpm = reader.Int64OrNull("rpm");
+        Tpm = reader.Int64OrNull("tpm");
+        MaxParallel = reader.Int64OrNull("max_parallel");
+        Metadata = reader.Text("metadata") ?? "{}";
+        Blocked = reader.Flag("blocked");
+        CreatedAt = reader.Int64("created_at");
+        UpdatedAt = reader.Int64("updated_at");
+    }
+
+    /// <summary>The parameters every limited row binds, named as the statements name them.</summary>
+    protected List<SqlArg> CommonArgs() =>
+    [
+        SqlArg.Text("Id", Id), SqlArg.Text("Alias", Alias), SqlArg.Text("Models", Models),
+        SqlArg.Int64("MaxBudgetMicros", MaxBudgetMicros), SqlArg.Text("BudgetPeriod", BudgetPeriod),
+        SqlArg.Int64("SoftBudgetMicros", SoftBudgetMicros), SqlArg.Int64("Rpm", Rpm), SqlArg.Int64("Tpm", Tpm),
+        SqlArg.Int64("MaxParallel", MaxParallel), SqlArg.Text("Metadata", Metadata), SqlArg.Flag("Blocked", Blocked),
+        SqlArg.Int64("CreatedAt", CreatedAt), SqlArg.Int64("UpdatedAt", UpdatedAt),
+    ];
 
     protected void SetLimits(SpendLimits limits)
     {
@@ -91,6 +109,24 @@ internal sealed class KeyRow : LimitedRow
         return row;
     }
 
+    public static KeyRow Read(DbDataReader reader)
+    {
+        var row = new KeyRow
+        {
+            KeyHash = reader.Text("key_hash") ?? "", KeyHint = reader.Text("key_hint") ?? "", TeamId = reader.Text("team_id"),
+            Role = reader.Text("role") ?? KeyRoles.User, ExpiresAt = reader.Int64OrNull("expires_at"), CreatedBy = reader.Text("created_by"),
+            RevokedAt = reader.Int64OrNull("revoked_at"),
+        };
+        row.ReadCommon(reader);
+        return row;
+    }
+
+    public SqlArg[] Args() =>
+    [
+        .. CommonArgs(), SqlArg.Text("KeyHash", KeyHash), SqlArg.Text("KeyHint", KeyHint), SqlArg.Text("TeamId", TeamId),
+        SqlArg.Text("Role", Role), SqlArg.Int64("ExpiresAt", ExpiresAt), SqlArg.Text("CreatedBy", CreatedBy), SqlArg.Int64("RevokedAt", RevokedAt),
+    ];
+
     public VirtualKey ToKey() => new()
     {
         Id = Id, KeyHash = KeyHash, KeyHint = KeyHint, Alias = Alias, TeamId = TeamId, Role = Role, Models = Rows.Models(Models),
@@ -114,6 +150,15 @@ internal sealed class TeamRow : LimitedRow
         return row;
     }
 
+    public static TeamRow Read(DbDataReader reader)
+    {
+        var row = new TeamRow { DeletedAt = reader.Int64OrNull("deleted_at") };
+        row.ReadCommon(reader);
+        return row;
+    }
+
+    public SqlArg[] Args() => [.. CommonArgs(), SqlArg.Int64("DeletedAt", DeletedAt)];
+
     public Team ToTeam() => new()
     {
         Id = Id, Alias = Alias, Models = Rows.Models(Models), Limits = Limits(), MetadataJson = Metadata, Blocked = Blocked,
@@ -132,4 +177,12 @@ internal sealed class SpendGroupRow
     public long CacheWriteTokens { get; set; }
     public long ReasoningTokens { get; set; }
     public long UnknownCostRequests { get; set; }
+
+    public static SpendGroupRow Read(DbDataReader reader) => new()
+    {
+        Grp = reader.Text("grp"), Requests = reader.Int64("requests"), CostMicros = reader.Int64("cost_micros"),
+        InputTokens = reader.Int64("input_tokens"), OutputTokens = reader.Int64("output_tokens"),
+        CacheReadTokens = reader.Int64("cache_read_tokens"), CacheWriteTokens = reader.Int64("cache_write_tokens"),
+        ReasoningTokens = reader.Int64("reasoning_tokens"), UnknownCostRequests = reader.Int64("unknown_cost_requests"),
+    };
 }

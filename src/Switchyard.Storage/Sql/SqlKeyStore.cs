@@ -1,5 +1,4 @@
 using System.Text;
-using Dapper;
 using Switchyard.Keys;
 
 namespace Switchyard.Storage.Sql;
@@ -18,13 +17,11 @@ internal sealed class SqlKeyStore(StoreDatabase database) : IKeyStore
 
     private const int MaxPage = 1000;
 
-    static SqlKeyStore() => Rows.Register();
-
     public Task<VirtualKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken) =>
-        SingleKeyAsync($"SELECT {KeyColumns} FROM virtual_keys WHERE key_hash = @keyHash", new { keyHash }, cancellationToken);
+        SingleKeyAsync($"SELECT {KeyColumns} FROM virtual_keys WHERE key_hash = @keyHash", SqlArg.Text("keyHash", keyHash), cancellationToken);
 
     public Task<VirtualKey?> GetKeyAsync(string id, CancellationToken cancellationToken) =>
-        SingleKeyAsync($"SELECT {KeyColumns} FROM virtual_keys WHERE id = @id", new { id }, cancellationToken);
+        SingleKeyAsync($"SELECT {KeyColumns} FROM virtual_keys WHERE id = @id", SqlArg.Text("id", id), cancellationToken);
 
     public async Task<IReadOnlyList<VirtualKey>> ListKeysAsync(KeyQuery query, CancellationToken cancellationToken)
     {
@@ -33,9 +30,10 @@ internal sealed class SqlKeyStore(StoreDatabase database) : IKeyStore
         if (query.CreatedBy is not null) sql.Append(" AND created_by = @CreatedBy");
         if (!query.IncludeRevoked) sql.Append(" AND revoked_at IS NULL");
         sql.Append(" ORDER BY created_at, id LIMIT @Limit OFFSET @Offset");
-        var parameters = new { query.TeamId, query.CreatedBy, Limit = (long)Math.Clamp(query.Limit, 1, MaxPage), Offset = (long)Math.Max(0, query.Offset) };
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<KeyRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.QueryAsync(sql.ToString(), KeyRow.Read, cancellationToken,
+            SqlArg.Text("TeamId", query.TeamId), SqlArg.Text("CreatedBy", query.CreatedBy),
+            SqlArg.Int64("Limit", Math.Clamp(query.Limit, 1, MaxPage)), SqlArg.Int64("Offset", Math.Max(0, query.Offset))).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToKey())];
     }
 
@@ -44,27 +42,28 @@ internal sealed class SqlKeyStore(StoreDatabase database) : IKeyStore
         INSERT INTO virtual_keys ({KeyColumns})
         VALUES (@Id, @KeyHash, @KeyHint, @Alias, @TeamId, @Role, @Models, {LimitValues}, @ExpiresAt, @Metadata, @Blocked, @CreatedBy, @CreatedAt, @UpdatedAt, @RevokedAt)
         ON CONFLICT DO NOTHING
-        """, KeyRow.From(key), cancellationToken);
+        """, KeyRow.From(key).Args(), cancellationToken);
 
     public Task<bool> UpdateKeyAsync(VirtualKey key, CancellationToken cancellationToken) => WriteAsync(
         $"""
         UPDATE virtual_keys SET alias = @Alias, team_id = @TeamId, role = @Role, models = @Models, {LimitSets},
             expires_at = @ExpiresAt, metadata = @Metadata, blocked = @Blocked, updated_at = @UpdatedAt
         WHERE id = @Id
-        """, KeyRow.From(key), cancellationToken);
+        """, KeyRow.From(key).Args(), cancellationToken);
 
     public Task<bool> RevokeKeyAsync(string id, long atMs, CancellationToken cancellationToken) => WriteAsync(
-        "UPDATE virtual_keys SET revoked_at = @atMs, updated_at = @atMs WHERE id = @id AND revoked_at IS NULL", new { id, atMs }, cancellationToken);
+        "UPDATE virtual_keys SET revoked_at = @atMs, updated_at = @atMs WHERE id = @id AND revoked_at IS NULL",
+        [SqlArg.Text("id", id), SqlArg.Int64("atMs", atMs)], cancellationToken);
 
     public Task<bool> RotateKeyAsync(string id, string newKeyHash, string newKeyHint, long atMs, CancellationToken cancellationToken) => WriteAsync(
         "UPDATE virtual_keys SET key_hash = @newKeyHash, key_hint = @newKeyHint, updated_at = @atMs WHERE id = @id AND revoked_at IS NULL",
-        new { id, newKeyHash, newKeyHint, atMs }, cancellationToken);
+        [SqlArg.Text("id", id), SqlArg.Text("newKeyHash", newKeyHash), SqlArg.Text("newKeyHint", newKeyHint), SqlArg.Int64("atMs", atMs)], cancellationToken);
 
     public async Task<Team?> GetTeamAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleOrDefaultAsync<TeamRow>(new CommandDefinition(
-            $"SELECT {TeamColumns} FROM teams WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var row = await connection.SingleOrDefaultAsync(
+            $"SELECT {TeamColumns} FROM teams WHERE id = @id", TeamRow.Read, cancellationToken, SqlArg.Text("id", id)).ConfigureAwait(false);
         return row?.ToTeam();
     }
 
@@ -72,9 +71,9 @@ internal sealed class SqlKeyStore(StoreDatabase database) : IKeyStore
     public async Task<IReadOnlyList<Team>> ListTeamsAsync(int limit, int offset, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<TeamRow>(new CommandDefinition(
-            $"SELECT {TeamColumns} FROM teams WHERE deleted_at IS NULL ORDER BY created_at, id LIMIT @limit OFFSET @offset",
-            new { limit = (long)Math.Clamp(limit, 1, MaxPage), offset = (long)Math.Max(0, offset) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.QueryAsync(
+            $"SELECT {TeamColumns} FROM teams WHERE deleted_at IS NULL ORDER BY created_at, id LIMIT @limit OFFSET @offset", TeamRow.Read, cancellationToken,
+            SqlArg.Int64("limit", Math.Clamp(limit, 1, MaxPage)), SqlArg.Int64("offset", Math.Max(0, offset))).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToTeam())];
     }
 
@@ -83,29 +82,30 @@ internal sealed class SqlKeyStore(StoreDatabase database) : IKeyStore
         INSERT INTO teams ({TeamColumns})
         VALUES (@Id, @Alias, @Models, {LimitValues}, @Metadata, @Blocked, @CreatedAt, @UpdatedAt, @DeletedAt)
         ON CONFLICT DO NOTHING
-        """, TeamRow.From(team), cancellationToken);
+        """, TeamRow.From(team).Args(), cancellationToken);
 
     /// <summary>Replaces the team's mutable fields; false when absent or deleted.</summary>
     public Task<bool> UpdateTeamAsync(Team team, CancellationToken cancellationToken) => WriteAsync(
         $"""
         UPDATE teams SET alias = @Alias, models = @Models, {LimitSets}, metadata = @Metadata, blocked = @Blocked, updated_at = @UpdatedAt
         WHERE id = @Id AND deleted_at IS NULL
-        """, TeamRow.From(team), cancellationToken);
+        """, TeamRow.From(team).Args(), cancellationToken);
 
     /// <summary>Marks the team deleted (its row stays for the ledger); false when absent or already deleted.</summary>
     public Task<bool> DeleteTeamAsync(string id, long atMs, CancellationToken cancellationToken) => WriteAsync(
-        "UPDATE teams SET deleted_at = @atMs, updated_at = @atMs WHERE id = @id AND deleted_at IS NULL", new { id, atMs }, cancellationToken);
+        "UPDATE teams SET deleted_at = @atMs, updated_at = @atMs WHERE id = @id AND deleted_at IS NULL",
+        [SqlArg.Text("id", id), SqlArg.Int64("atMs", atMs)], cancellationToken);
 
-    private async Task<VirtualKey?> SingleKeyAsync(string sql, object parameters, CancellationToken cancellationToken)
+    private async Task<VirtualKey?> SingleKeyAsync(string sql, SqlArg parameter, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var row = await connection.SingleOrDefaultAsync(sql, KeyRow.Read, cancellationToken, parameter).ConfigureAwait(false);
         return row?.ToKey();
     }
 
     /// <summary>One statement in its own write transaction; true when it changed a row.</summary>
-    private Task<bool> WriteAsync(string sql, object parameters, CancellationToken cancellationToken) =>
+    private Task<bool> WriteAsync(string sql, SqlArg[] parameters, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
-            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0,
+            await connection.ExecuteAsync(sql, transaction, cancellationToken, parameters).ConfigureAwait(false) > 0,
             cancellationToken);
 }

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
-using Dapper;
 using Switchyard.Ledger;
 
 namespace Switchyard.Storage.Sql;
@@ -29,8 +28,6 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
         "INSERT INTO request_bodies (request_id, request_body, response_body) VALUES (@request_id, @request_body, @response_body) " +
         "ON CONFLICT (request_id) DO UPDATE SET request_body = COALESCE(excluded.request_body, request_bodies.request_body), " +
         "response_body = COALESCE(excluded.response_body, request_bodies.response_body)";
-
-    static SqlLedgerStore() => Rows.Register();
 
     public async Task WriteBatchAsync(IReadOnlyList<SpendRecord> batch, CancellationToken cancellationToken)
     {
@@ -122,12 +119,13 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
     private static bool HasBodies(SpendRecord record) => record.RequestBody is not null || record.ResponseBody is not null;
 
     public Task<int> MarkInterruptedAsync(long beforeMs, CancellationToken cancellationToken) =>
-        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(new CommandDefinition(
+        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """
             UPDATE spend_ledger SET state = 'interrupted', cost_micros = reserved_micros, cost_unknown = @yes, usage_unknown = @yes, finished_at = @now
             WHERE state = 'pending' AND created_at < @beforeMs
             """,
-            new { yes = true, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), beforeMs }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+            transaction, cancellationToken,
+            SqlArg.Flag("yes", true), SqlArg.Int64("now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), SqlArg.Int64("beforeMs", beforeMs)), cancellationToken);
 
     public async Task<long> SpentSinceAsync(string? keyId, string? teamId, long sinceMs, CancellationToken cancellationToken)
     {
@@ -136,7 +134,8 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
         if (keyId is not null) sql.Append(" AND key_id = @keyId");
         if (teamId is not null) sql.Append(" AND team_id = @teamId");
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(sql.ToString(), new { keyId, teamId, sinceMs }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.ScalarInt64Async(sql.ToString(), null, cancellationToken,
+            SqlArg.Text("keyId", keyId), SqlArg.Text("teamId", teamId), SqlArg.Int64("sinceMs", sinceMs)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<SpendGroup>> SpendByAsync(SpendGrouping groupBy, long fromMs, long toMs, CancellationToken cancellationToken, string? keyId = null)
@@ -163,7 +162,8 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
             ORDER BY {order}
             """;
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<SpendGroupRow>(new CommandDefinition(sql, new { fromMs, toMs, keyId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.QueryAsync(sql, SpendGroupRow.Read, cancellationToken,
+            SqlArg.Int64("fromMs", fromMs), SqlArg.Int64("toMs", toMs), SqlArg.Text("keyId", keyId)).ConfigureAwait(false);
         return [.. rows.Select(r => new SpendGroup(
             groupBy == SpendGrouping.Day && r.Grp is not null ? DayName(long.Parse(r.Grp, CultureInfo.InvariantCulture)) : r.Grp,
             r.Requests, r.CostMicros, r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens, r.ReasoningTokens, r.UnknownCostRequests))];
@@ -185,23 +185,19 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
         if (query.FromMs is not null) sql.Append(" AND l.created_at >= @FromMs");
         if (query.ToMs is not null) sql.Append(" AND l.created_at < @ToMs");
         sql.Append(" ORDER BY l.created_at DESC, l.request_id DESC LIMIT @Limit");
-        var parameters = new
-        {
-            query.KeyId, query.TeamId, query.Model, Status = (long?)query.Status, query.FromMs, query.ToMs,
-            Limit = (long)Math.Clamp(query.Limit, 1, MaxLogs),
-        };
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<LedgerRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => r.ToRecord())];
+        return await connection.QueryAsync(sql.ToString(), reader => LedgerRow.Read(reader, query.IncludeBodies), cancellationToken,
+            SqlArg.Text("KeyId", query.KeyId), SqlArg.Text("TeamId", query.TeamId), SqlArg.Text("Model", query.Model),
+            SqlArg.Int64("Status", query.Status), SqlArg.Int64("FromMs", query.FromMs), SqlArg.Int64("ToMs", query.ToMs),
+            SqlArg.Int64("Limit", Math.Clamp(query.Limit, 1, MaxLogs))).ConfigureAwait(false);
     }
 
     public async Task<SpendRecord?> GetAsync(string requestId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleOrDefaultAsync<LedgerRow>(new CommandDefinition(
+        return await connection.SingleOrDefaultAsync(
             $"SELECT {SelectColumns}, b.request_body, b.response_body FROM spend_ledger l LEFT JOIN request_bodies b ON b.request_id = l.request_id WHERE l.request_id = @requestId",
-            new { requestId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return row?.ToRecord();
+            reader => LedgerRow.Read(reader, withBodies: true), cancellationToken, SqlArg.Text("requestId", requestId)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -211,16 +207,14 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
     public async Task<long> DeleteOlderThanAsync(long beforeMs, int batchSize, CancellationToken cancellationToken)
     {
         const string Slice = "SELECT request_id FROM spend_ledger WHERE created_at < @beforeMs ORDER BY created_at, request_id LIMIT @limit";
-        var parameters = new { beforeMs, limit = (long)Math.Max(1, batchSize) };
+        SqlArg[] parameters = [SqlArg.Int64("beforeMs", beforeMs), SqlArg.Int64("limit", Math.Max(1, batchSize))];
         long total = 0;
         while (true)
         {
             var deleted = await database.WriteAsync(async (connection, transaction) =>
             {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    $"DELETE FROM request_bodies WHERE request_id IN ({Slice})", parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                return await connection.ExecuteAsync(new CommandDefinition(
-                    $"DELETE FROM spend_ledger WHERE request_id IN ({Slice})", parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync($"DELETE FROM request_bodies WHERE request_id IN ({Slice})", transaction, cancellationToken, parameters).ConfigureAwait(false);
+                return await connection.ExecuteAsync($"DELETE FROM spend_ledger WHERE request_id IN ({Slice})", transaction, cancellationToken, parameters).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             total += deleted;
             if (deleted == 0) return total;
