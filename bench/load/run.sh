@@ -26,6 +26,7 @@ PROBE_PIN=split
 PROBE_HOLD=1
 GC_COUNTERS=1
 GW_ENV=()
+PUBLISH_ARGS=()
 REQUEST_LOG=true
 MASTER_KEY="sk-bench"
 
@@ -65,6 +66,8 @@ Options:
       --request-log on|off the gateway's spend ledger and request log (server.request_log; default on)
       --gateway-timeout S  seconds to wait for GET /health/ready = 200 (default $GW_TIMEOUT)
       --require-gateway    fail if the gateway cannot be built or started (default: drop the target)
+      --publish-arg ARG    extra argument for dotnet publish, repeatable (-p:PublishAot=false: the JIT build
+                           instead of the default native-AOT one)
       --publish-in-place   publish from the repo itself (default: from a copy of src/ in the temp dir,
                            so the bench never touches the repo's bin/ and obj/)
       --port-base N        ports N (mock), N+1 (hop), N+2 (gateway) (default $PORT_BASE)
@@ -100,6 +103,7 @@ while [[ $# -gt 0 ]]; do
     --gateway-timeout) GW_TIMEOUT="$2"; shift 2 ;;
     --require-gateway) REQUIRE_GW=1; shift ;;
     --publish-in-place) IN_PLACE=1; shift ;;
+    --publish-arg) PUBLISH_ARGS+=("$2"); shift 2 ;;
     --port-base) PORT_BASE="$2"; shift 2 ;;
     --results-dir) RESULTS_DIR="$2"; shift 2 ;;
     --keep-tmp) KEEP_TMP=1; shift ;;
@@ -355,8 +359,8 @@ publish_gateway() {
     done
     tar -C "$REPO" --exclude=bin --exclude=obj -cf - src | tar -C "$root" -xf -
   fi
-  log "dotnet publish src/Switchyard.Server -c Release -o $GW_DIR (from ${root})"
-  if ! (cd "$root" && timeout 600 dotnet publish src/Switchyard.Server -c Release -o "$GW_DIR" -nologo -v q) >"$TMP/publish.log" 2>&1; then
+  log "dotnet publish src/Switchyard.Server -c Release -o $GW_DIR ${PUBLISH_ARGS[*]+${PUBLISH_ARGS[*]}} (from ${root})"
+  if ! (cd "$root" && timeout 900 dotnet publish src/Switchyard.Server -c Release -o "$GW_DIR" -nologo -v q ${PUBLISH_ARGS[@]+"${PUBLISH_ARGS[@]}"}) >"$TMP/publish.log" 2>&1; then
     log "dotnet publish failed; last lines of $TMP/publish.log:"
     grep -E 'error|Error' "$TMP/publish.log" | sort -u | tail -15 >&2 || tail -15 "$TMP/publish.log" >&2
     return 1
