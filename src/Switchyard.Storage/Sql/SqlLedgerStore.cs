@@ -94,18 +94,10 @@ internal sealed class SqlLedgerStore(StoreDatabase database) : ILedgerStore
     /// <summary>The upsert prepared on the writer connection (only touched under the database's write lock).</summary>
     private (DbConnection? Connection, Sqlite.SqliteStatement? Upsert) _prepared;
 
+    /// <summary>The statement with its typed parameters, values bound per row by <see cref="ExecuteAsync"/>.</summary>
     private static DbCommand Prepare(DbConnection connection, DbTransaction transaction, string sql, LedgerColumn[] columns)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var column in columns)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = column.Name;
-            parameter.DbType = column.Type;
-            command.Parameters.Add(parameter);
-        }
+        var command = SqlCommands.Create(connection, sql, transaction, [.. columns.Select(column => new SqlArg(column.Name, null, column.Type))]);
         command.Prepare();
         return command;
     }
