@@ -101,12 +101,15 @@ public sealed class PublishedProgramTests(PublishedProgram program)
         await gateway.AssertStillRunningAsync();
     }
 
-    [Fact]
-    public async Task TheNativeProgramIssuesVirtualKeysAndLogsTheirSpend()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task TheNativeProgramIssuesVirtualKeysAndLogsTheirSpend(string backend)
     {
+        var databaseUrl = backend == "postgres" ? await PostgresServer.CreateDatabaseAsync() : null;
         await using var fake = await FakeProvider.StartAsync();
         fake.Route("/v1/chat/completions", FakeReply.Json(OwnFixtures.Bytes("openai/chat.response.json")));
-        await using var gateway = await program.StartAsync(fake);
+        await using var gateway = await program.StartAsync(fake, databaseUrl);
 
         using var create = await gateway.Client.PostAsync("/admin/v1/keys", Json("""{"alias":"native","models":["chat"],"max_budget_usd":5}"""));
         var created = await create.Content.ReadAsStringAsync();
@@ -235,8 +238,11 @@ public sealed class PublishedProgram : IAsyncLifetime
     public Task<(int Exit, string Output, string Error)> RunAsync(IReadOnlyList<string> args) =>
         Run(Path.Combine(Directory, "switchyard"), args, TimeSpan.FromMinutes(1));
 
-    /// <summary>Starts <c>switchyard serve</c> on a free port with two priced models on the fake, a master key and its own data.</summary>
-    public async Task<RunningGateway> StartAsync(FakeProvider fake)
+    /// <summary>
+    /// Starts <c>switchyard serve</c> on a free port with models on the fake, a master key, and its own SQLite data (or the
+    /// database <paramref name="databaseUrl"/> names).
+    /// </summary>
+    public async Task<RunningGateway> StartAsync(FakeProvider fake, string? databaseUrl = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("switchyard-native-").FullName;
         var config = Path.Combine(directory, "config.yaml");
@@ -268,6 +274,7 @@ public sealed class PublishedProgram : IAsyncLifetime
             server:
               master_key: {MasterKeyValue}
               data_dir: {Path.Combine(directory, "data")}
+            {(databaseUrl is null ? "" : $"  database_url: \"{databaseUrl}\"")}
             """);
         var port = FreePort();
         var process = Process.Start(new ProcessStartInfo(Path.Combine(Directory, "switchyard"))
