@@ -106,10 +106,6 @@ internal sealed class SqliteDatabase : StoreDatabase
         {
             // A busy or failed checkpoint is retried on the next tick; the WAL only grows meanwhile.
         }
-        catch (ObjectDisposedException)
-        {
-            // The database closed under the tick.
-        }
         finally
         {
             Volatile.Write(ref checkpointing, 0);
@@ -186,6 +182,7 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     public override async ValueTask DisposeAsync()
     {
+        // The timer's callback is over once it is disposed; the tick it started (which may hold the write lock) is awaited.
         await checkpointer.DisposeAsync().ConfigureAwait(false);
         await lastCheckpoint.ConfigureAwait(false);
         dedicatedWriter?.Dispose();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Switchyard.Configuration;
@@ -131,7 +130,6 @@ public sealed class CrashDurabilityTests
     /// </summary>
     private static async Task<(Process Gateway, HttpClient Client)> StartGatewayAsync(string directory, FakeProvider fake, string? modelExtra = null)
     {
-        var port = FreePort();
         var config = Path.Combine(directory, "config.yaml");
         await File.WriteAllTextAsync(config, $"""
             models:
@@ -145,53 +143,7 @@ public sealed class CrashDurabilityTests
               master_key: {MasterKey}
               data_dir: {Path.Combine(directory, "data")}
             """);
-        var gateway = StartProcess(config, port);
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", MasterKey);
-        await WaitUntilReadyAsync(client, gateway);
-        return (gateway, client);
-    }
-
-    private static Process StartProcess(string config, int port)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "switchyard.dll"), "serve", "--config", config, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitUntilReadyAsync(HttpClient client, Process process)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(process.HasExited, "the gateway process exited during start-up");
-            try
-            {
-                using var response = await client.GetAsync("/health/ready");
-                if (response.IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail("the gateway process did not become ready within 60 s");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var gateway = await GatewayProcess.StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "switchyard.dll")], config, MasterKey);
+        return (gateway.Process, gateway.Client);
     }
 }

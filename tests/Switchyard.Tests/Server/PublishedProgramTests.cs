@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Switchyard.Tests.Infrastructure;
@@ -276,34 +275,11 @@ public sealed class PublishedProgram : IAsyncLifetime
               data_dir: {Path.Combine(directory, "data")}
             {(databaseUrl is null ? "" : $"  database_url: \"{databaseUrl}\"")}
             """);
-        var port = FreePort();
-        var process = Process.Start(new ProcessStartInfo(Path.Combine(Directory, "switchyard"))
-        {
-            ArgumentList = { "serve", "--config", config, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        var log = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", MasterKeyValue);
-        var gateway = new RunningGateway(process, client, config, directory, log);
-        await gateway.WaitUntilReadyAsync();
-        return gateway;
+        var gateway = await GatewayProcess.StartAsync(Path.Combine(Directory, "switchyard"), [], config, MasterKeyValue);
+        return new RunningGateway(gateway, config, directory);
     }
 
     private const string MasterKeyValue = "sk-master-published";
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<(int Exit, string Output, string Error)> Run(string program, IReadOnlyList<string> args, TimeSpan timeout)
     {
@@ -327,63 +303,36 @@ public sealed class PublishedProgram : IAsyncLifetime
 }
 
 /// <summary>A published gateway process; disposing stops it (SIGTERM, as a service manager would) and removes its data.</summary>
-public sealed class RunningGateway(Process process, HttpClient client, string configPath, string directory, StringBuilder log) : IAsyncDisposable
+public sealed class RunningGateway(GatewayProcess gateway, string configPath, string directory) : IAsyncDisposable
 {
-    public HttpClient Client => client;
+    public HttpClient Client => gateway.Client;
 
     public string ConfigPath => configPath;
 
-    public async Task WaitUntilReadyAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(process.HasExited, $"the published gateway exited during start-up:\n{Log}");
-            try
-            {
-                using var response = await client.GetAsync("/health/ready");
-                if (response.IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(50);
-        }
-        Assert.Fail($"the published gateway was not ready within 30 s:\n{Log}");
-    }
-
     public async Task AssertStillRunningAsync()
     {
-        Assert.False(process.HasExited, $"the published gateway exited:\n{Log}");
-        using var response = await client.GetAsync("/health/live");
+        Assert.False(gateway.Process.HasExited, $"the published gateway exited:\n{gateway.Log}");
+        using var response = await Client.GetAsync("/health/live");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    private string Log
-    {
-        get
-        {
-            lock (log) return log.ToString();
-        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        client.Dispose();
-        if (!process.HasExited)
+        Client.Dispose();
+        if (!gateway.Process.HasExited)
         {
-            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
+            using (var term = Process.Start("kill", ["-TERM", gateway.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
             using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             try
             {
-                await process.WaitForExitAsync(stopped.Token);
+                await gateway.Process.WaitForExitAsync(stopped.Token);
             }
             catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
+                gateway.Process.Kill(entireProcessTree: true);
             }
         }
-        process.Dispose();
+        gateway.Process.Dispose();
         System.IO.Directory.Delete(directory, recursive: true);
     }
 }
