@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -6,24 +7,42 @@ namespace Switchyard.Ledger;
 /// <summary>
 /// Group commit for the ledger: rows queue in a bounded channel and one writer commits whatever has gathered as a single
 /// transaction, so a thousand concurrent requests cost a few commits, not a thousand. <see cref="AppendAsync"/> completes
-/// when the row is durable. A failed commit is retried with backoff, never dropped; disposing drains the queue.
+/// when the row is durable: in the spool (<see cref="LedgerJournal"/>) when there is one, else in the database. A failed
+/// commit is retried with backoff, never dropped; disposing drains the queue.
 /// </summary>
 public sealed class LedgerWriter : IAsyncDisposable
 {
     private const int MaxBatch = 1000;
+    private static readonly TimeSpan LingerStep = TimeSpan.FromMilliseconds(5);
     private readonly ILedgerStore _store;
     private readonly ILogger _logger;
-    private readonly Channel<(SpendRecord? Record, TaskCompletionSource? Durable)> _queue;
+    private readonly Channel<Item> _queue;
     private readonly Task _loop;
+    private readonly LedgerJournal? _journal;
+    private long _spoolFailures;
 
-    /// <summary>How long rows nobody waits for may wait for company before they are committed.</summary>
-    public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>A row (or, without one, a flush marker); who waits for its commit; the spool segment that holds it (0: none).</summary>
+    private readonly record struct Item(SpendRecord? Record, TaskCompletionSource? Durable, long Segment);
 
-    public LedgerWriter(ILedgerStore store, ILogger logger, int capacity = 100_000)
+    /// <summary>
+    /// How long rows nobody waits for may wait for company before they are committed: 5 ms, or 100 ms with a spool, where
+    /// every row is durable before it is queued and fewer, larger commits cost less (and delay answers less: bench/README.md,
+    /// "The ledger's spool"). Readers that must see the rows call <see cref="FlushAsync"/>.
+    /// </summary>
+    public TimeSpan Linger
+    {
+        get => _linger ?? (_journal is null ? TimeSpan.FromMilliseconds(5) : TimeSpan.FromMilliseconds(100));
+        init => _linger = value;
+    }
+
+    private readonly TimeSpan? _linger;
+
+    public LedgerWriter(ILedgerStore store, ILogger logger, int capacity = 100_000, LedgerJournal? journal = null)
     {
         _store = store;
         _logger = logger;
-        _queue = Channel.CreateBounded<(SpendRecord?, TaskCompletionSource?)>(new BoundedChannelOptions(capacity)
+        _journal = journal;
+        _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             // A full queue makes requests wait for room rather than lose rows.
@@ -38,11 +57,38 @@ public sealed class LedgerWriter : IAsyncDisposable
     private long _rowsWritten;
     private long _commits;
 
-    /// <summary>Queues a row; the task completes when it is durable.</summary>
-    public async Task AppendAsync(SpendRecord record)
+    /// <summary>Queues a row; the task completes when it is durable (at once, when the spool took it).</summary>
+    public Task AppendAsync(SpendRecord record)
+    {
+        if (_journal is not null && TrySpool(record) is var segment and > 0)
+        {
+            return _queue.Writer.TryWrite(new Item(record, null, segment)) ? Task.CompletedTask : _queue.Writer.WriteAsync(new Item(record, null, segment)).AsTask();
+        }
+        return AppendDurableAsync(record);
+    }
+
+    private long TrySpool(SpendRecord record)
+    {
+        try
+        {
+            return _journal!.Append(record);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            // The answer then waits for the database commit instead: slower, as safe.
+            var failures = Interlocked.Increment(ref _spoolFailures);
+            if (failures == 1 || failures % 1000 == 0)
+            {
+                _logger.LogError("Ledger spool write failed ({Failures} so far); rows wait for the database commit instead: {Message}", failures, ex.Message);
+            }
+            return 0;
+        }
+    }
+
+    private async Task AppendDurableAsync(SpendRecord record)
     {
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync((record, durable)).ConfigureAwait(false);
+        await _queue.Writer.WriteAsync(new Item(record, durable, 0)).ConfigureAwait(false);
         _urgent.Release();
         await durable.Task.ConfigureAwait(false);
     }
@@ -54,39 +100,47 @@ public sealed class LedgerWriter : IAsyncDisposable
     public async Task FlushAsync()
     {
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync((null, durable)).ConfigureAwait(false);
+        await _queue.Writer.WriteAsync(new Item(null, durable, 0)).ConfigureAwait(false);
         _urgent.Release();
         await durable.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Queues a row without waiting for it (pending rows, rejections).</summary>
+    /// <summary>Queues a row without waiting for it (pending rows, rejections); with a spool, it is written there first.</summary>
     public void Enqueue(SpendRecord record)
     {
-        if (!_queue.Writer.TryWrite((record, null)))
+        var item = new Item(record, null, _journal is null ? 0 : TrySpool(record));
+        if (!_queue.Writer.TryWrite(item))
         {
             // Only when the queue is full: wait for room off the request path rather than drop the row.
-            _ = _queue.Writer.WriteAsync((record, null)).AsTask();
+            _ = _queue.Writer.WriteAsync(item).AsTask();
         }
     }
 
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
-        var batch = new List<(SpendRecord? Record, TaskCompletionSource? Durable)>(MaxBatch);
+        var batch = new List<Item>(MaxBatch);
         var records = new List<SpendRecord>(MaxBatch);
         var finals = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
             Drain(reader, batch);
-            // Nobody waits on these rows (pending rows, refusals, unpriced answers): linger so that they share a commit
-            // with what follows. The linger wakes only when a row someone waits for arrives (or time is up), not for every
-            // row, so unbilled traffic costs one wake-up and one commit per linger, however many rows it brings.
+            // Nobody waits on these rows (pending rows, refusals, unpriced or spooled answers): linger so that they share a
+            // commit with what follows. The linger wakes when a row someone waits for arrives, and every LingerStep to see
+            // whether the batch is full (so that a long linger never caps the rows committed per second), not for every
+            // row: traffic nobody waits on costs a few wake-ups and one commit per linger, however many rows it brings.
             if (Linger > TimeSpan.Zero && !batch.Exists(static item => item.Durable is not null))
             {
                 while (_urgent.CurrentCount > 0 && _urgent.Wait(0)) { } // signals of rows already in this batch
-                if (!batch.Exists(static item => item.Durable is not null)) await _urgent.WaitAsync(Linger).ConfigureAwait(false);
-                Drain(reader, batch);
+                var started = Stopwatch.GetTimestamp();
+                while (batch.Count < MaxBatch && !batch.Exists(static item => item.Durable is not null))
+                {
+                    var left = Linger - Stopwatch.GetElapsedTime(started);
+                    if (left <= TimeSpan.Zero) break;
+                    await _urgent.WaitAsync(left < LingerStep ? left : LingerStep).ConfigureAwait(false);
+                    Drain(reader, batch);
+                }
             }
             records.Clear();
             finals.Clear();
@@ -102,11 +156,28 @@ public sealed class LedgerWriter : IAsyncDisposable
             if (records.Count > 0) await CommitAsync(records).ConfigureAwait(false);
             Interlocked.Add(ref _rowsWritten, records.Count);
             if (records.Count > 0) Interlocked.Increment(ref _commits);
+            if (_journal is not null) ReleaseSpooled(batch);
             foreach (var item in batch) item.Durable?.TrySetResult();
         }
     }
 
-    private static void Drain(ChannelReader<(SpendRecord?, TaskCompletionSource?)> reader, List<(SpendRecord? Record, TaskCompletionSource? Durable)> batch)
+    /// <summary>Tells the spool which of its rows are now in the database, counted per run of rows from one segment.</summary>
+    private void ReleaseSpooled(List<Item> batch)
+    {
+        long segment = 0;
+        var rows = 0;
+        foreach (var item in batch)
+        {
+            if (item.Segment == 0) continue;
+            if (item.Segment != segment && rows > 0) _journal!.Committed(segment, rows);
+            if (item.Segment != segment) rows = 0;
+            segment = item.Segment;
+            rows++;
+        }
+        if (rows > 0) _journal!.Committed(segment, rows);
+    }
+
+    private static void Drain(ChannelReader<Item> reader, List<Item> batch)
     {
         while (batch.Count < MaxBatch && reader.TryRead(out var item)) batch.Add(item);
     }

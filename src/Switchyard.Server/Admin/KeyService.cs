@@ -1,5 +1,6 @@
 using Switchyard.Budgets;
 using Switchyard.Keys;
+using Switchyard.Ledger;
 using Switchyard.Persistence;
 using Switchyard.Server.Hosting;
 
@@ -8,20 +9,31 @@ namespace Switchyard.Server.Admin;
 /// <summary>
 /// Creating, changing, rotating and revoking keys and teams: shared by the admin API, its LiteLLM aliases and the CLI.
 /// Every change is authorised here (<see cref="AdminAuthorization"/>) and then reported to <paramref name="changed"/>, which
-/// on a server drops cached keys and budget counters so that the change applies at once.
+/// on a server drops cached keys and budget counters so that the change applies at once. Ledger reads go through
+/// <see cref="LedgerAsync"/>, which first commits the rows the server's <paramref name="ledger"/> still holds.
 /// </summary>
-internal sealed class KeyService(IGatewayStore store, TimeProvider time, Action<string?, string?>? changed = null)
+internal sealed class KeyService(IGatewayStore store, TimeProvider time, Action<string?, string?>? changed = null, LedgerWriter? ledger = null)
 {
     public static KeyService For(GatewayServices services) => new(services.Store, services.Time, (keyId, teamId) =>
     {
         services.Authenticator.InvalidateAll();
         if (keyId is not null) services.Budgets.Forget(BudgetScope.ForKey(keyId));
         if (teamId is not null) services.Budgets.Forget(BudgetScope.ForTeam(teamId));
-    });
+    }, services.Ledger);
 
     private IKeyStore Keys => store.Keys;
     public IGatewayStore Store => store;
     public long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// The ledger, once every row queued so far is committed: an answer is released when its row is in the spool, before
+    /// it is in the database, and what an admin reads must include the calls already answered.
+    /// </summary>
+    public async Task<ILedgerStore> LedgerAsync()
+    {
+        if (ledger is not null) await ledger.FlushAsync();
+        return store.Ledger;
+    }
 
     public async Task<(VirtualKey Key, string Secret)> CreateAsync(AdminCaller caller, KeyInput input, CancellationToken cancellationToken)
     {
@@ -115,10 +127,10 @@ internal sealed class KeyService(IGatewayStore store, TimeProvider time, Action<
     }
 
     /// <summary>Spend in the key's or team's current budget window (all time when its budget never resets).</summary>
-    public Task<long> SpendAsync(string? keyId, string? teamId, SpendLimits limits, CancellationToken cancellationToken)
+    public async Task<long> SpendAsync(string? keyId, string? teamId, SpendLimits limits, CancellationToken cancellationToken)
     {
         var since = limits.BudgetPeriod is { } text && BudgetPeriod.TryParse(text, out var period) ? period.WindowStart(Now) : 0;
-        return store.Ledger.SpentSinceAsync(keyId, teamId, since, cancellationToken);
+        return await (await LedgerAsync()).SpentSinceAsync(keyId, teamId, since, cancellationToken);
     }
 
     private async Task<VirtualKey> ApplyAsync(AdminCaller caller, VirtualKey key, KeyInput input, CancellationToken cancellationToken)

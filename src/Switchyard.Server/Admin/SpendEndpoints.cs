@@ -32,7 +32,7 @@ internal static class SpendEndpoints
         if (!caller.IsAdmin && keyId != caller.Id) throw AdminErrors.Forbidden("A user key may only read its own spend (key_id=its id).");
         var (from, to) = Range(context, keys.Now);
 
-        var groups = await keys.Store.Ledger.SpendByAsync(grouping.Value, from, to, context.RequestAborted, keyId);
+        var groups = await (await keys.LedgerAsync()).SpendByAsync(grouping.Value, from, to, context.RequestAborted, keyId);
 
         await AdminJson.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
@@ -73,7 +73,7 @@ internal static class SpendEndpoints
         if (AdminEndpoints.Query(context, "status") is not null) status = AdminEndpoints.QueryInt(context, "status", 0, 0, 999);
         var from = AdminEndpoints.Query(context, "from") is { } fromText ? AdminTime.Parse(fromText, "from") : (long?)null;
         var to = AdminEndpoints.Query(context, "to") is { } toText ? End(toText) : (long?)null;
-        var rows = await keys.Store.Ledger.LogsAsync(new LogQuery
+        var rows = await (await keys.LedgerAsync()).LogsAsync(new LogQuery
         {
             KeyId = keyId,
             TeamId = AdminEndpoints.Query(context, "team_id"),

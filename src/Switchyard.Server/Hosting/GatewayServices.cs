@@ -30,13 +30,18 @@ public sealed class GatewayServices : IAsyncDisposable
             Registry,
             options.Providers.ToDictionary(p => p.Key, p => (p.Value.ApiKey, p.Value.ApiBase)),
             options.Router.Timeouts);
-        Store = GatewayStore.Open(options.Server.DatabaseUrl, options.Server.DataDirectory);
+        var database = DatabaseUrl.Parse(options.Server.DatabaseUrl, options.Server.DataDirectory);
+        Store = GatewayStore.Open(database);
+        // SQLite only: its file is on this machine, so a spool beside it is as durable as the database. PostgreSQL may be
+        // shared by instances whose local disks come and go; there a row is durable once PostgreSQL has it.
+        Spool = database.Kind == DatabaseKind.Sqlite ? LedgerJournal.TryOpen(database.Target + "-ledger-spool") : null;
         MasterAuthenticator = new MasterKeyAuthenticator(options.Server.MasterKey);
         Authenticator = new VirtualKeyAuthenticator(MasterAuthenticator, Store.Keys, options.Server.KeyCacheTtl, Time);
         Budgets = new BudgetAccountant(new LedgerSpendSource(Store.Ledger), Time);
         RateLimits = new RateLimitRegistry(Time);
-        Ledger = new LedgerWriter(Store.Ledger, loggers.CreateLogger("Switchyard.Ledger"));
-        var recorder = new LedgerRecorder(Ledger, Budgets, Time, loggers.CreateLogger("Switchyard.Ledger")) { LogBodies = options.Server.LogBodies };
+        _ledgerLogger = loggers.CreateLogger("Switchyard.Ledger");
+        Ledger = new LedgerWriter(Store.Ledger, _ledgerLogger, journal: Spool);
+        var recorder = new LedgerRecorder(Ledger, Budgets, Time, _ledgerLogger) { LogBodies = options.Server.LogBodies };
         var admission = new AdmissionLimits(options.Server.GlobalLimits, RateLimits, Budgets, new CallEstimator(Catalog));
 
         var builder = new GatewayPipelineBuilder().Use(next => new AuthenticationStage(next, Authenticator));
@@ -63,6 +68,7 @@ public sealed class GatewayServices : IAsyncDisposable
     }
 
     private int _disposed;
+    private readonly ILogger _ledgerLogger;
 
     public GatewayOptions Options { get; }
     public TimeProvider Time { get; }
@@ -75,14 +81,20 @@ public sealed class GatewayServices : IAsyncDisposable
     public BudgetAccountant Budgets { get; }
     public RateLimitRegistry RateLimits { get; }
     public LedgerWriter Ledger { get; }
+    /// <summary>Where billed rows wait for their commit (SQLite only; null when another process holds it).</summary>
+    public LedgerJournal? Spool { get; }
     public GatewayHandler Pipeline { get; }
     /// <summary>Responses API answers kept for <c>previous_response_id</c>, scoped to the key that created them.</summary>
     public IResponseStore ResponseStore { get; } = new InMemoryResponseStore();
 
-    /// <summary>Brings the database up to date and closes the books of a previous process: rows it left pending are marked interrupted.</summary>
+    /// <summary>
+    /// Brings the database up to date and closes the books of a previous process: the rows it left in the spool are
+    /// committed, then rows it left pending are marked interrupted.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await Store.MigrateAsync(cancellationToken);
+        if (Spool is not null) await Spool.RecoverAsync(Store.Ledger, _ledgerLogger, cancellationToken);
         await Store.Ledger.MarkInterruptedAsync(Time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
     }
 
@@ -91,6 +103,7 @@ public sealed class GatewayServices : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await Ledger.DisposeAsync();
+        Spool?.Dispose();
         await Store.DisposeAsync();
         RateLimits.Dispose();
         Pool.Dispose();

@@ -68,6 +68,7 @@ public sealed class BudgetRaceTests
         });
         Assert.Equal(admitted.Count, fake.CountOf("/v1/chat/completions"));
 
+        await gateway.Services.Ledger.FlushAsync(); // answers are released once their rows are spooled, not yet committed
         var ledger = gateway.Services.Store.Ledger;
         var spent = await ledger.SpentSinceAsync(key.Id, null, 0, CancellationToken.None);
         Assert.True(spent <= 1_000_000 + CallMicros, $"spent {spent} micro-dollars");
@@ -79,7 +80,6 @@ public sealed class BudgetRaceTests
             Assert.Equal(RequestState.Completed, row.State);
             Assert.Equal(CallMicros, row.CostMicros);
         }
-        await gateway.Services.Ledger.FlushAsync(); // refusals bill nothing and do not wait for their rows
         foreach (var call in rejected)
         {
             var row = await ledger.GetAsync(call.Id, CancellationToken.None);
@@ -112,6 +112,7 @@ public sealed class BudgetRaceTests
 
         Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(15, statuses.Count(s => s == HttpStatusCode.PaymentRequired));
+        await gateway.Services.Ledger.FlushAsync(); // answers are released once their rows are spooled, not yet committed
         Assert.Equal(1_000_000, await gateway.Services.Store.Ledger.SpentSinceAsync(key.Id, null, 0, CancellationToken.None));
 
         // Settled: the budget is spent, not merely reserved, so a later call is refused too and reaches no upstream.
@@ -140,6 +141,7 @@ public sealed class BudgetRaceTests
         Assert.Equal(HttpStatusCode.BadRequest, (await gateway.Client.SendAsync(failing)).StatusCode);
         using var next = TestKeys.Chat(secret, Body);
         Assert.Equal(HttpStatusCode.OK, (await gateway.Client.SendAsync(next)).StatusCode);
+        await gateway.Services.Ledger.FlushAsync();
         Assert.Equal(CallMicros, await gateway.Services.Store.Ledger.SpentSinceAsync(key.Id, null, 0, CancellationToken.None));
     }
 

@@ -6,39 +6,12 @@ namespace Switchyard.Tests.Ledger;
 /// <summary>The group-commit writer: batching, lingering, collapsing, retrying, draining.</summary>
 public sealed class LedgerWriterTests
 {
-    private sealed class RecordingStore : ILedgerStore
-    {
-        public readonly List<IReadOnlyList<SpendRecord>> Batches = [];
-        public int FailuresLeft;
-
-        public Task WriteBatchAsync(IReadOnlyList<SpendRecord> batch, CancellationToken cancellationToken)
-        {
-            lock (Batches)
-            {
-                if (FailuresLeft > 0)
-                {
-                    FailuresLeft--;
-                    throw new InvalidOperationException("database unavailable");
-                }
-                Batches.Add([.. batch]);
-            }
-            return Task.CompletedTask;
-        }
-
-        public Task<int> MarkInterruptedAsync(long beforeMs, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<long> SpentSinceAsync(string? keyId, string? teamId, long sinceMs, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<IReadOnlyList<SpendGroup>> SpendByAsync(SpendGrouping groupBy, long fromMs, long toMs, CancellationToken cancellationToken, string? keyId = null) => throw new NotSupportedException();
-        public Task<IReadOnlyList<SpendRecord>> LogsAsync(LogQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<SpendRecord?> GetAsync(string requestId, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<long> DeleteOlderThanAsync(long beforeMs, int batchSize, CancellationToken cancellationToken) => throw new NotSupportedException();
-    }
-
     private static SpendRecord Row(string id, RequestState state) => new() { RequestId = id, CreatedAt = 1, State = state };
 
     [Fact]
     public async Task APendingRowLingersAndIsDroppedWhenItsFinalRowJoinsTheSameCommit()
     {
-        var store = new RecordingStore();
+        var store = new RecordingLedgerStore();
         await using (var writer = new LedgerWriter(store, NullLogger.Instance) { Linger = TimeSpan.FromSeconds(2) })
         {
             writer.Enqueue(Row("a", RequestState.Pending));
@@ -52,7 +25,7 @@ public sealed class LedgerWriterTests
     [Fact]
     public async Task APendingRowAloneIsCommittedAfterTheLinger()
     {
-        var store = new RecordingStore();
+        var store = new RecordingLedgerStore();
         await using var writer = new LedgerWriter(store, NullLogger.Instance) { Linger = TimeSpan.FromMilliseconds(20) };
         writer.Enqueue(Row("slow", RequestState.Pending));
         var deadline = DateTime.UtcNow.AddSeconds(5);
@@ -63,7 +36,7 @@ public sealed class LedgerWriterTests
     [Fact]
     public async Task ConcurrentRowsShareCommitsAndAFailedCommitIsRetriedNotDropped()
     {
-        var store = new RecordingStore { FailuresLeft = 2 };
+        var store = new RecordingLedgerStore { FailuresLeft = 2 };
         await using (var writer = new LedgerWriter(store, NullLogger.Instance))
         {
             await Task.WhenAll(Enumerable.Range(0, 200).Select(i => writer.AppendAsync(Row($"r{i}", RequestState.Completed))));
@@ -74,12 +47,90 @@ public sealed class LedgerWriterTests
     }
 
     [Fact]
+    public async Task AFullBatchIsCommittedWithoutWaitingOutTheLinger()
+    {
+        var store = new RecordingLedgerStore();
+        await using var writer = new LedgerWriter(store, NullLogger.Instance) { Linger = TimeSpan.FromMinutes(1) };
+        for (var i = 0; i < 2000; i++) writer.Enqueue(Row($"f{i}", RequestState.Rejected));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (writer.RowsWritten < 2000 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.Equal(2000, writer.RowsWritten); // a linger that held full batches would cap the rows committed per second
+    }
+
+    [Fact]
     public async Task DisposingDrainsEveryQueuedRow()
     {
-        var store = new RecordingStore();
+        var store = new RecordingLedgerStore();
         var writer = new LedgerWriter(store, NullLogger.Instance) { Linger = TimeSpan.FromMilliseconds(200) };
         for (var i = 0; i < 50; i++) writer.Enqueue(Row($"q{i}", RequestState.Rejected));
         await writer.DisposeAsync();
         Assert.Equal(50, store.Batches.Sum(b => b.Count));
+    }
+
+    [Fact]
+    public async Task WithASpoolABilledRowIsDurableOnTheSpoolsWriteAndTheSpoolEmptiesOnceItIsCommitted()
+    {
+        var directory = Directory.CreateTempSubdirectory("switchyard-spool-").FullName;
+        var store = new RecordingLedgerStore(open: false); // a slow database: commits wait
+        var journal = LedgerJournal.TryOpen(directory)!;
+        await using (var writer = new LedgerWriter(store, NullLogger.Instance, journal: journal))
+        {
+            var append = writer.AppendAsync(Row("a", RequestState.Completed));
+            Assert.True(append.IsCompletedSuccessfully); // the answer waits for the spool, not for the commit
+            Assert.Empty(store.Batches);
+            Assert.Equal("a", Assert.Single(LedgerJournal.Read(Assert.Single(Directory.GetFiles(directory, "*.spool"))).Records).RequestId);
+
+            store.Gate.SetResult();
+            await writer.FlushAsync();
+            Assert.Equal("a", Assert.Single(store.Rows).RequestId);
+        }
+        journal.Dispose();
+        Assert.Empty(Directory.GetFiles(directory, "*.spool"));
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task WithASpoolEveryRowIsInItBeforeItIsQueuedSoThatACrashLosesNone()
+    {
+        var directory = Directory.CreateTempSubdirectory("switchyard-spool-").FullName;
+        var store = new RecordingLedgerStore(open: false);
+        var journal = LedgerJournal.TryOpen(directory)!;
+        var writer = new LedgerWriter(store, NullLogger.Instance, journal: journal);
+        writer.Enqueue(Row("in-flight", RequestState.Pending));
+        writer.Enqueue(Row("refused", RequestState.Rejected));
+        await writer.AppendAsync(Row("billed", RequestState.Completed));
+
+        // The process dies here: nothing was committed, and the next one finds every row.
+        var spooled = LedgerJournal.Read(Assert.Single(Directory.GetFiles(directory, "*.spool"))).Records;
+        Assert.Equal([("in-flight", RequestState.Pending), ("refused", RequestState.Rejected), ("billed", RequestState.Completed)],
+            spooled.Select(r => (r.RequestId, r.State)));
+        Assert.Empty(store.Batches);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), writer.Linger); // every row is safe, so commits can wait for company
+
+        store.Gate.SetResult();
+        await writer.DisposeAsync();
+        journal.Dispose();
+        Assert.Equal(3, store.Rows.Count);
+        Assert.Empty(Directory.GetFiles(directory, "*.spool"));
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task WhenTheSpoolCannotTakeARowItsAnswerWaitsForTheCommitInstead()
+    {
+        var directory = Directory.CreateTempSubdirectory("switchyard-spool-").FullName;
+        var store = new RecordingLedgerStore(open: false);
+        var journal = LedgerJournal.TryOpen(directory)!;
+        journal.Dispose(); // every append now fails
+        await using (var writer = new LedgerWriter(store, NullLogger.Instance, journal: journal))
+        {
+            var append = writer.AppendAsync(Row("b", RequestState.Completed));
+            await Task.Delay(100);
+            Assert.False(append.IsCompleted);
+            store.Gate.SetResult();
+            await append;
+            Assert.Equal("b", Assert.Single(store.Rows).RequestId);
+        }
+        Directory.Delete(directory, recursive: true);
     }
 }

@@ -24,6 +24,10 @@ public sealed class SpendLedgerTests
         return (fake, gateway);
     }
 
+    /// <summary>The rows in the gateway's spool at this moment: what a crash now would replay.</summary>
+    private static List<SpendRecord> Spooled(GatewayUnderTest gateway) =>
+        [.. Directory.GetFiles(gateway.Services.Spool!.Directory, "*.spool").Order(StringComparer.Ordinal).SelectMany(f => LedgerJournal.Read(f).Records)];
+
     private static HttpRequestMessage Chat(string id, bool stream = false) => new(HttpMethod.Post, "/v1/chat/completions")
     {
         Content = new StringContent($$"""{"model":"test-model","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
@@ -43,7 +47,9 @@ public sealed class SpendLedgerTests
         // 21 prompt tokens of which 16 cached, 8 completion: 5 x 2.5 + 16 x 1.25 + 8 x 10 = 112.5 micro-dollars, rounded up.
         Assert.Equal("0.000113", response.Headers.GetValues("x-switchyard-cost-usd").Single());
 
-        // Read at once, without waiting: the row was durable before the answer was sent.
+        // Looked for at once, without waiting: the row was durable (in the spool) before the answer was sent.
+        Assert.Equal(113, Assert.Single(Spooled(gateway), r => r.RequestId == "ledger-json" && r.State != RequestState.Pending).CostMicros);
+        await gateway.Services.Ledger.FlushAsync();
         var row = await gateway.Services.Store.Ledger.GetAsync("ledger-json", CancellationToken.None);
         Assert.NotNull(row);
         Assert.Equal(RequestState.Completed, row.State);
@@ -69,6 +75,8 @@ public sealed class SpendLedgerTests
         var text = await response.Content.ReadAsStringAsync();
         Assert.Contains("[DONE]", text, StringComparison.Ordinal);
 
+        Assert.Equal(103, Assert.Single(Spooled(gateway), r => r.RequestId == "ledger-stream" && r.State != RequestState.Pending).CostMicros);
+        await gateway.Services.Ledger.FlushAsync();
         var row = await gateway.Services.Store.Ledger.GetAsync("ledger-stream", CancellationToken.None);
         Assert.NotNull(row);
         Assert.Equal(RequestState.Completed, row.State);
@@ -82,6 +90,8 @@ public sealed class SpendLedgerTests
     public async Task WhileAStreamsRowIsNotDurableOnlyItsTerminalEventWaits()
     {
         var dataDirectory = GatewayUnderTest.TemporaryDataDirectory();
+        // Another gateway holds the spool, so this one has none and its rows are durable only once committed.
+        using var otherSpool = LedgerJournal.TryOpen(Path.Combine(dataDirectory, "switchyard.db-ledger-spool"));
         try
         {
             var (fake, gateway) = await StartAsync(Price, dataDirectory);
@@ -126,6 +136,82 @@ public sealed class SpendLedgerTests
     }
 
     [Fact]
+    public async Task WithTheSpoolALockedDatabaseHoldsNoAnswerAndTheRowArrivesOnceItIsFree()
+    {
+        var dataDirectory = GatewayUnderTest.TemporaryDataDirectory();
+        try
+        {
+            var (fake, gateway) = await StartAsync(Price, dataDirectory);
+            await using (fake)
+            await using (gateway)
+            {
+                fake.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")));
+                await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "switchyard.db")};Pooling=False");
+                await other.OpenAsync();
+                var writeLock = other.BeginTransaction(deferred: false);
+
+                using var response = await gateway.Client.SendAsync(Chat("spooled-stream", stream: true), HttpCompletionOption.ResponseHeadersRead);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+                var text = await response.Content.ReadAsStringAsync(timeout.Token);
+                Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
+                Assert.Equal([RequestState.Pending, RequestState.Completed], Spooled(gateway).Where(r => r.RequestId == "spooled-stream").Select(r => r.State));
+                Assert.Null(await gateway.Services.Store.Ledger.GetAsync("spooled-stream", CancellationToken.None));
+
+                writeLock.Rollback();
+                await gateway.Services.Ledger.FlushAsync();
+                var row = await gateway.Services.Store.Ledger.GetAsync("spooled-stream", CancellationToken.None);
+                Assert.Equal((RequestState.Completed, 103L), (row!.State, row.CostMicros));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task RowsThatADeadProcessLeftInTheSpoolAreInTheLedgerAfterARestart()
+    {
+        var dataDirectory = GatewayUnderTest.TemporaryDataDirectory();
+        var spoolDirectory = Path.Combine(dataDirectory, "switchyard.db-ledger-spool");
+        try
+        {
+            // What a process killed between answering and committing leaves: the row in its spool, none in the database.
+            using (var spool = LedgerJournal.TryOpen(spoolDirectory)!)
+            {
+                spool.Append(new SpendRecord
+                {
+                    RequestId = "spooled-before-crash",
+                    CreatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1000,
+                    FinishedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    State = RequestState.Completed,
+                    Status = 200,
+                    Model = "test-model",
+                    InputTokens = 10,
+                    OutputTokens = 5,
+                    CostMicros = 75,
+                });
+            }
+
+            var (fake, gateway) = await StartAsync(Price, dataDirectory);
+            await using (fake)
+            await using (gateway)
+            {
+                var row = await gateway.Services.Store.Ledger.GetAsync("spooled-before-crash", CancellationToken.None);
+                Assert.Equal((RequestState.Completed, 75L, 5L), (row!.State, row.CostMicros, row.OutputTokens));
+                Assert.Empty(Directory.GetFiles(spoolDirectory, "*.spool"));
+                Assert.Equal(75, await gateway.Services.Store.Ledger.SpentSinceAsync(null, null, 0, CancellationToken.None));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ACutStreamIsRecordedAsFailedAndFlaggedNotBilledAsZero()
     {
         var (fake, gateway) = await StartAsync(Price);
@@ -137,6 +223,7 @@ public sealed class SpendLedgerTests
         var text = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("[DONE]", text, StringComparison.Ordinal);
 
+        await gateway.Services.Ledger.FlushAsync();
         var row = await gateway.Services.Store.Ledger.GetAsync("ledger-cut", CancellationToken.None);
         Assert.NotNull(row);
         Assert.Equal(RequestState.Failed, row.State);
@@ -178,6 +265,7 @@ public sealed class SpendLedgerTests
             using var response = await gateway.Client.SendAsync(Chat($"dup-{i}"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
+        await gateway.Services.Ledger.FlushAsync();
         var rows = await gateway.Services.Store.Ledger.LogsAsync(new LogQuery { Model = "test-model" }, CancellationToken.None);
         Assert.Equal(["dup-0", "dup-1", "dup-2"], rows.Select(r => r.RequestId).Order());
     }
@@ -263,6 +351,7 @@ public sealed class SpendLedgerTests
             using var response = await gateway.PostJsonAsync("/v1/chat/completions",
                 """{"model":"test-model","messages":[{"role":"user","content":"my key is sk-proj-abcdefghijklmnop1234, see https://example.com/a.png"}]}""");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await gateway.Services.Ledger.FlushAsync();
             var row = Assert.Single(await gateway.Services.Store.Ledger.LogsAsync(new LogQuery { IncludeBodies = true }, CancellationToken.None));
             if (!enabled)
             {

@@ -1,0 +1,245 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Switchyard.Ledger;
+
+/// <summary>
+/// The ledger's spool on local disk. A final row is appended here with one write before its answer is released, and is
+/// committed to the database with others afterwards. A row in the spool survives a crash of the process (the kernel's page
+/// cache holds it, as it holds SQLite's own WAL under <c>synchronous=NORMAL</c>), and the next start replays what the
+/// database may not have. An answer therefore waits for one write instead of a commit: under SQLite a dozen page writes
+/// and, now and then, a checkpoint's fsync, which made the c=1 tail (bench/README.md, "The ledger's spool").
+/// <para>
+/// A record is a 4-byte little-endian length, the CRC-32 of the payload (4 bytes, little-endian) and the row as UTF-8 JSON;
+/// a record torn by a crash fails its length or its checksum and ends the replay of its segment. Segments are numbered
+/// files, a new one every <see cref="SegmentBytes"/>; a segment is deleted once every row in it is committed. The
+/// directory is locked while a process uses it, so a second process on the same database goes without a spool rather than
+/// replaying rows the first one has not committed yet.
+/// </para>
+/// </summary>
+public sealed class LedgerJournal : IDisposable
+{
+    private const string Extension = ".spool";
+    private const int HeaderBytes = 8;
+    /// <summary>Larger than any row can be (bodies are capped at 64 KiB each): a length past it is a torn record.</summary>
+    private const int MaxRecordBytes = 4 * 1024 * 1024;
+
+    private readonly Lock _lock = new();
+    private readonly ArrayBufferWriter<byte> _payload = new(1024);
+    private readonly Utf8JsonWriter _json;
+    private readonly byte[] _header = new byte[HeaderBytes];
+    private readonly ReadOnlyMemory<byte>[] _parts = new ReadOnlyMemory<byte>[2];
+    private readonly Dictionary<long, Segment> _segments = [];
+    private readonly FileStream _directoryLock;
+    private string[] _leftover;
+    private Segment? _active;
+    private long _nextNumber;
+    private bool _disposed;
+
+    private sealed class Segment(long number, string path)
+    {
+        public long Number { get; } = number;
+        public string Path { get; } = path;
+        public SafeFileHandle? Handle { get; set; }
+        public long Length { get; set; }
+        public long Appended { get; set; }
+        public long Committed { get; set; }
+    }
+
+    private LedgerJournal(string directory, FileStream directoryLock)
+    {
+        Directory = directory;
+        _directoryLock = directoryLock;
+        _json = new Utf8JsonWriter(_payload);
+        _leftover = [.. System.IO.Directory.EnumerateFiles(directory, "*" + Extension).Order(StringComparer.Ordinal)];
+        _nextNumber = _leftover.Length == 0 ? 1 : NumberOf(_leftover[^1]) + 1;
+    }
+
+    /// <summary>
+    /// Opens (creating it if needed) the spool in <paramref name="directory"/>, or returns null when another process holds
+    /// it. Segments found there are what a previous process left: <see cref="RecoverAsync"/> replays them.
+    /// </summary>
+    public static LedgerJournal? TryOpen(string directory, long segmentBytes = DefaultSegmentBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(segmentBytes);
+        System.IO.Directory.CreateDirectory(directory);
+        FileStream directoryLock;
+        try
+        {
+            // FileShare.None is an exclusive advisory lock (flock) on Unix, released by the kernel when the process dies.
+            directoryLock = new FileStream(System.IO.Path.Combine(directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        return new LedgerJournal(directory, directoryLock) { SegmentBytes = segmentBytes };
+    }
+
+    public string Directory { get; }
+
+    private const long DefaultSegmentBytes = 16 * 1024 * 1024;
+
+    /// <summary>Bytes after which appends move to a new segment.</summary>
+    public long SegmentBytes { get; private init; }
+
+    /// <summary>Segments that a previous process left, oldest first, until <see cref="RecoverAsync"/> has replayed them.</summary>
+    public IReadOnlyList<string> Leftover => _leftover;
+
+    /// <summary>Appends a row with one write; returns the number of the segment that holds it, for <see cref="Committed"/>.</summary>
+    /// <exception cref="IOException">The write failed (disk full, I/O error): the row is not in the spool.</exception>
+    public long Append(SpendRecord record)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _payload.ResetWrittenCount();
+            _json.Reset(_payload);
+            JsonSerializer.Serialize(_json, record, LedgerJournalJson.Default.SpendRecord);
+            var payload = _payload.WrittenMemory;
+            BinaryPrimitives.WriteInt32LittleEndian(_header, payload.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(_header.AsSpan(4), Crc32.HashToUInt32(payload.Span));
+
+            var segment = _active is { } current && current.Length < SegmentBytes ? current : StartSegment();
+            _parts[0] = _header;
+            _parts[1] = payload;
+            try
+            {
+                RandomAccess.Write(segment.Handle!, _parts, segment.Length);
+            }
+            catch (IOException)
+            {
+                // A partial record would end the replay of everything after it: cut it off and start a new segment.
+                try { RandomAccess.SetLength(segment.Handle!, segment.Length); } catch (IOException) { }
+                Seal(segment);
+                throw;
+            }
+            segment.Length += HeaderBytes + payload.Length;
+            segment.Appended++;
+            return segment.Number;
+        }
+    }
+
+    /// <summary>Rows from <paramref name="segment"/> are committed to the database; a sealed segment whose rows all are is deleted.</summary>
+    public void Committed(long segment, int rows)
+    {
+        lock (_lock)
+        {
+            if (!_segments.TryGetValue(segment, out var entry)) return;
+            entry.Committed += rows;
+            if (!ReferenceEquals(entry, _active)) DeleteIfDone(entry);
+        }
+    }
+
+    /// <summary>
+    /// Writes the rows of the segments a previous process left into <paramref name="store"/> (rows already there are left
+    /// as they are: the store ignores a replayed final row), then deletes those segments. Returns the rows replayed.
+    /// </summary>
+    public async Task<int> RecoverAsync(ILedgerStore store, ILogger logger, CancellationToken cancellationToken)
+    {
+        var replayed = 0;
+        var batch = new List<SpendRecord>(1000);
+        foreach (var path in _leftover)
+        {
+            var (records, tornBytes) = Read(path);
+            if (tornBytes > 0)
+            {
+                logger.LogWarning("Ledger spool {Segment}: the last {Bytes} bytes are an incomplete record (the process died while writing it); ignored", System.IO.Path.GetFileName(path), tornBytes);
+            }
+            foreach (var chunk in records.Chunk(1000))
+            {
+                batch.Clear();
+                batch.AddRange(chunk);
+                await store.WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            replayed += records.Count;
+            File.Delete(path);
+        }
+        if (replayed > 0) logger.LogInformation("Ledger spool: {Rows} rows of a previous process replayed into the database", replayed);
+        _leftover = [];
+        return replayed;
+    }
+
+    /// <summary>The records of one segment, in order, up to the first incomplete or corrupt one; and how many bytes follow it.</summary>
+    internal static (List<SpendRecord> Records, long TornBytes) Read(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var records = new List<SpendRecord>();
+        var offset = 0;
+        while (bytes.Length - offset >= HeaderBytes)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset));
+            if (length <= 0 || length > MaxRecordBytes || length > bytes.Length - offset - HeaderBytes) break;
+            var payload = bytes.AsSpan(offset + HeaderBytes, length);
+            if (Crc32.HashToUInt32(payload) != BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(offset + 4))) break;
+            SpendRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize(payload, LedgerJournalJson.Default.SpendRecord);
+            }
+            catch (JsonException)
+            {
+                break;
+            }
+            if (record is null) break;
+            records.Add(record);
+            offset += HeaderBytes + length;
+        }
+        return (records, bytes.Length - offset);
+    }
+
+    private Segment StartSegment()
+    {
+        if (_active is { } previous) Seal(previous);
+        var number = _nextNumber++;
+        var path = System.IO.Path.Combine(Directory, number.ToString("D12", CultureInfo.InvariantCulture) + Extension);
+        var segment = new Segment(number, path)
+        {
+            Handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read),
+        };
+        _segments[number] = segment;
+        _active = segment;
+        return segment;
+    }
+
+    private void Seal(Segment segment)
+    {
+        segment.Handle?.Dispose();
+        segment.Handle = null;
+        if (ReferenceEquals(segment, _active)) _active = null;
+        DeleteIfDone(segment);
+    }
+
+    private void DeleteIfDone(Segment segment)
+    {
+        if (segment.Handle is not null || segment.Committed < segment.Appended) return;
+        File.Delete(segment.Path);
+        _segments.Remove(segment.Number);
+    }
+
+    private static long NumberOf(string path) =>
+        long.TryParse(System.IO.Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : 0;
+
+    /// <summary>Closes the spool; segments whose rows are all committed are deleted, the rest stay for the next start.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_active is { } active) Seal(active);
+            _json.Dispose();
+            _directoryLock.Dispose();
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(SpendRecord))]
+internal sealed partial class LedgerJournalJson : JsonSerializerContext;

@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Switchyard.Ledger;
+
+namespace Switchyard.Tests.Ledger;
+
+/// <summary>The ledger's spool: what a crash leaves is replayed, a torn record is cut off, committed segments go away.</summary>
+public sealed class LedgerJournalTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("switchyard-spool-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    private static SpendRecord Row(string id, long cost = 20) => new()
+    {
+        RequestId = id,
+        CreatedAt = 1_700_000_000_000,
+        FinishedAt = 1_700_000_000_450,
+        State = RequestState.Completed,
+        Status = 200,
+        KeyId = "key_1",
+        Model = "gpt-4o-mini",
+        Deployment = "openai/gpt-4o-mini",
+        Operation = "chat",
+        Stream = true,
+        InputTokens = 10,
+        OutputTokens = 5,
+        CostMicros = cost,
+        LatencyMs = 450,
+        TimeToFirstTokenMs = 120,
+        Attempts = 1,
+        Error = "quote \" and newline \n survive",
+        TagsJson = """["a","b"]""",
+    };
+
+    private string[] Segments() => Directory.GetFiles(_directory, "*.spool");
+
+    [Fact]
+    public async Task RowsAProcessLeftUncommittedAreReplayedInOrderWithEveryField()
+    {
+        using (var journal = LedgerJournal.TryOpen(_directory)!)
+        {
+            foreach (var id in new[] { "r1", "r2", "r3" }) journal.Append(Row(id));
+        } // closed with nothing committed: what a crash leaves
+
+        using var reopened = LedgerJournal.TryOpen(_directory)!;
+        Assert.Single(reopened.Leftover);
+        var store = new RecordingLedgerStore();
+        Assert.Equal(3, await reopened.RecoverAsync(store, NullLogger.Instance, CancellationToken.None));
+
+        Assert.Equal(["r1", "r2", "r3"], store.Rows.Select(r => r.RequestId));
+        Assert.Equal(Row("r2"), store.Rows[1]);
+        Assert.Empty(Segments());
+        Assert.Empty(reopened.Leftover);
+    }
+
+    [Fact]
+    public async Task ARecordTornByACrashEndsTheReplayAndTheRowsBeforeItSurvive()
+    {
+        using (var journal = LedgerJournal.TryOpen(_directory)!)
+        {
+            journal.Append(Row("whole"));
+            journal.Append(Row("torn"));
+        }
+        var segment = Assert.Single(Segments());
+        var length = new FileInfo(segment).Length;
+        using (var file = new FileStream(segment, FileMode.Open)) file.SetLength(length - 7);
+
+        using var reopened = LedgerJournal.TryOpen(_directory)!;
+        var store = new RecordingLedgerStore();
+        Assert.Equal(1, await reopened.RecoverAsync(store, NullLogger.Instance, CancellationToken.None));
+        Assert.Equal("whole", Assert.Single(store.Rows).RequestId);
+    }
+
+    [Fact]
+    public void ACorruptedRecordFailsItsChecksumAndIsNotReplayed()
+    {
+        using (var journal = LedgerJournal.TryOpen(_directory)!)
+        {
+            journal.Append(Row("first"));
+            journal.Append(Row("second", cost: 777));
+        }
+        var segment = Assert.Single(Segments());
+        var bytes = File.ReadAllBytes(segment);
+        var at = bytes.Length - 20; // inside the second record's JSON
+        bytes[at] ^= 0x20;
+        File.WriteAllBytes(segment, bytes);
+
+        var (records, tornBytes) = LedgerJournal.Read(segment);
+        Assert.Equal("first", Assert.Single(records).RequestId);
+        Assert.True(tornBytes > 20);
+    }
+
+    [Fact]
+    public void SegmentsRollOverAndAreDeletedOnceEveryRowInThemIsCommitted()
+    {
+        var journal = LedgerJournal.TryOpen(_directory, segmentBytes: 1)!; // every row starts a new segment
+        var segments = Enumerable.Range(0, 3).Select(i => journal.Append(Row($"s{i}"))).ToArray();
+        Assert.Equal(3, segments.Distinct().Count());
+        Assert.Equal(3, Segments().Length);
+
+        journal.Committed(segments[1], 1);
+        Assert.Equal(2, Segments().Length); // sealed and all committed: deleted
+        journal.Committed(segments[2], 1);
+        Assert.Equal(2, Segments().Length); // the segment being written stays until the spool moves on or closes
+        journal.Committed(segments[0], 1);
+        Assert.Single(Segments());
+
+        journal.Dispose();
+        Assert.Empty(Segments());
+    }
+
+    [Fact]
+    public void ASecondProcessOnTheSameDatabaseGetsNoSpool()
+    {
+        using var first = LedgerJournal.TryOpen(_directory);
+        Assert.NotNull(first);
+        Assert.Null(LedgerJournal.TryOpen(_directory));
+        first.Dispose();
+        using var afterwards = LedgerJournal.TryOpen(_directory);
+        Assert.NotNull(afterwards);
+    }
+}
