@@ -379,16 +379,19 @@ models:
     model: gpt-4o-mini
     api_base: http://127.0.0.1:$MOCK_PORT/json/v1
     api_key: bench
+    price: {input_per_mtok: 0.15, output_per_mtok: 0.6}
   - name: bench-sse
     provider: openai-compatible
     model: gpt-4o-mini
     api_base: http://127.0.0.1:$MOCK_PORT/sse/v1
     api_key: bench
+    price: {input_per_mtok: 0.15, output_per_mtok: 0.6}
   - name: bench-embed
     provider: openai-compatible
     model: text-embedding-3-small
     api_base: http://127.0.0.1:$MOCK_PORT/json/v1
     api_key: bench
+    price: {input_per_mtok: 0.02}
 server:
   master_key: $MASTER_KEY
   request_log: $REQUEST_LOG
