@@ -391,7 +391,7 @@ models:
     model: text-embedding-3-small
     api_base: http://127.0.0.1:$MOCK_PORT/json/v1
     api_key: bench
-    price: {input_per_mtok: 0.02}
+    price: {input_per_mtok: 0.02, output_per_mtok: 0}
 server:
   master_key: $MASTER_KEY
   request_log: $REQUEST_LOG
@@ -405,7 +405,7 @@ EOF
   while [[ $SECONDS -lt $deadline ]]; do
     if ! kill -0 "$GW_PID" 2>/dev/null; then
       log "gateway exited during start-up; stderr/stdout tail:"
-      tail -20 "$d/stderr.log" "$d/stdout.log" >&2 || true
+      for f in "$d/stderr.log" "$d/stdout.log"; do tail -n 20 "$f" >&2 || true; done
       GW_PID=""
       return 1
     fi
