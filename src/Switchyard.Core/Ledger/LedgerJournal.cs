@@ -219,8 +219,16 @@ public sealed class LedgerJournal : IDisposable
     private void DeleteIfDone(Segment segment)
     {
         if (segment.Handle is not null || segment.Committed < segment.Appended) return;
-        File.Delete(segment.Path);
         _segments.Remove(segment.Number);
+        try
+        {
+            File.Delete(segment.Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left behind, it is replayed at the next start, which changes nothing: its rows are committed. The writer's
+            // loop, which calls this, must not die of it.
+        }
     }
 
     private static long NumberOf(string path) =>

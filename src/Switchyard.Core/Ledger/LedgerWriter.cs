@@ -169,9 +169,11 @@ public sealed class LedgerWriter : IAsyncDisposable
         foreach (var item in batch)
         {
             if (item.Segment == 0) continue;
-            if (item.Segment != segment && rows > 0) _journal!.Committed(segment, rows);
-            if (item.Segment != segment) rows = 0;
-            segment = item.Segment;
+            if (item.Segment != segment)
+            {
+                if (rows > 0) _journal!.Committed(segment, rows);
+                (segment, rows) = (item.Segment, 0);
+            }
             rows++;
         }
         if (rows > 0) _journal!.Committed(segment, rows);
