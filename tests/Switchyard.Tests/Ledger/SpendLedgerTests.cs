@@ -86,12 +86,12 @@ public sealed class SpendLedgerTests
         Assert.NotNull(row.TimeToFirstTokenMs);
     }
 
-    [Fact]
-    public async Task WhileAStreamsRowIsNotDurableOnlyItsTerminalEventWaits()
+    /// <summary>
+    /// Runs <paramref name="test"/> against a gateway streaming the SSE fixture from <paramref name="dataDirectory"/> while
+    /// another process holds SQLite's write lock (so every commit waits); the action it is given releases the lock.
+    /// </summary>
+    private static async Task WithTheDatabaseLockedAsync(string dataDirectory, Func<GatewayUnderTest, Action, Task> test)
     {
-        var dataDirectory = GatewayUnderTest.TemporaryDataDirectory();
-        // Another gateway holds the spool, so this one has none and its rows are durable only once committed.
-        using var otherSpool = LedgerJournal.TryOpen(Path.Combine(dataDirectory, "switchyard.db-ledger-spool"));
         try
         {
             var (fake, gateway) = await StartAsync(Price, dataDirectory);
@@ -99,33 +99,10 @@ public sealed class SpendLedgerTests
             await using (gateway)
             {
                 fake.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")));
-                // Another process holds SQLite's write lock, so the gateway's commit waits (busy_timeout) and the row is not durable.
                 await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "switchyard.db")};Pooling=False");
                 await other.OpenAsync();
-                var writeLock = other.BeginTransaction(deferred: false);
-
-                using var response = await gateway.Client.SendAsync(Chat("held-stream", stream: true), HttpCompletionOption.ResponseHeadersRead);
-                await using var body = await response.Content.ReadAsStreamAsync();
-                var received = new StringBuilder();
-                var buffer = new byte[4096];
-                using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
-                {
-                    // The content and the finish chunk arrive while the row waits; only [DONE] is held back.
-                    while (!received.ToString().Contains("\"finish_reason\":\"stop\"", StringComparison.Ordinal))
-                    {
-                        var read = await body.ReadAsync(buffer, timeout.Token);
-                        Assert.NotEqual(0, read);
-                        received.Append(Encoding.UTF8.GetString(buffer, 0, read));
-                    }
-                }
-                Assert.DoesNotContain("[DONE]", received.ToString(), StringComparison.Ordinal);
-                Assert.Null(await gateway.Services.Store.Ledger.GetAsync("held-stream", CancellationToken.None));
-
-                writeLock.Rollback();
-                received.Append(await new StreamReader(body).ReadToEndAsync());
-                Assert.EndsWith("data: [DONE]\n\n", received.ToString(), StringComparison.Ordinal);
-                var row = await gateway.Services.Store.Ledger.GetAsync("held-stream", CancellationToken.None);
-                Assert.Equal(RequestState.Completed, row?.State);
+                using var writeLock = other.BeginTransaction(deferred: false);
+                await test(gateway, writeLock.Rollback);
             }
         }
         finally
@@ -136,38 +113,55 @@ public sealed class SpendLedgerTests
     }
 
     [Fact]
-    public async Task WithTheSpoolALockedDatabaseHoldsNoAnswerAndTheRowArrivesOnceItIsFree()
+    public async Task WhileAStreamsRowIsNotDurableOnlyItsTerminalEventWaits()
     {
         var dataDirectory = GatewayUnderTest.TemporaryDataDirectory();
-        try
+        // Another gateway holds the spool, so this one has none and its rows are durable only once committed.
+        using var otherSpool = LedgerJournal.TryOpen(Path.Combine(dataDirectory, "switchyard.db-ledger-spool"));
+        await WithTheDatabaseLockedAsync(dataDirectory, async (gateway, unlock) =>
         {
-            var (fake, gateway) = await StartAsync(Price, dataDirectory);
-            await using (fake)
-            await using (gateway)
+            using var response = await gateway.Client.SendAsync(Chat("held-stream", stream: true), HttpCompletionOption.ResponseHeadersRead);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            var received = new StringBuilder();
+            var buffer = new byte[4096];
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
             {
-                fake.Route("/v1/chat/completions", FakeReply.Sse(OwnFixtures.Bytes("openai/chat-stream.sse")));
-                await using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "switchyard.db")};Pooling=False");
-                await other.OpenAsync();
-                var writeLock = other.BeginTransaction(deferred: false);
-
-                using var response = await gateway.Client.SendAsync(Chat("spooled-stream", stream: true), HttpCompletionOption.ResponseHeadersRead);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-                var text = await response.Content.ReadAsStringAsync(timeout.Token);
-                Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
-                Assert.Equal([RequestState.Pending, RequestState.Completed], Spooled(gateway).Where(r => r.RequestId == "spooled-stream").Select(r => r.State));
-                Assert.Null(await gateway.Services.Store.Ledger.GetAsync("spooled-stream", CancellationToken.None));
-
-                writeLock.Rollback();
-                await gateway.Services.Ledger.FlushAsync();
-                var row = await gateway.Services.Store.Ledger.GetAsync("spooled-stream", CancellationToken.None);
-                Assert.Equal((RequestState.Completed, 103L), (row!.State, row.CostMicros));
+                // The content and the finish chunk arrive while the row waits; only [DONE] is held back.
+                while (!received.ToString().Contains("\"finish_reason\":\"stop\"", StringComparison.Ordinal))
+                {
+                    var read = await body.ReadAsync(buffer, timeout.Token);
+                    Assert.NotEqual(0, read);
+                    received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+                }
             }
-        }
-        finally
+            Assert.DoesNotContain("[DONE]", received.ToString(), StringComparison.Ordinal);
+            Assert.Null(await gateway.Services.Store.Ledger.GetAsync("held-stream", CancellationToken.None));
+
+            unlock();
+            received.Append(await new StreamReader(body).ReadToEndAsync());
+            Assert.EndsWith("data: [DONE]\n\n", received.ToString(), StringComparison.Ordinal);
+            var row = await gateway.Services.Store.Ledger.GetAsync("held-stream", CancellationToken.None);
+            Assert.Equal(RequestState.Completed, row?.State);
+        });
+    }
+
+    [Fact]
+    public async Task WithTheSpoolALockedDatabaseHoldsNoAnswerAndTheRowArrivesOnceItIsFree()
+    {
+        await WithTheDatabaseLockedAsync(GatewayUnderTest.TemporaryDataDirectory(), async (gateway, unlock) =>
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
-        }
+            using var response = await gateway.Client.SendAsync(Chat("spooled-stream", stream: true), HttpCompletionOption.ResponseHeadersRead);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            var text = await response.Content.ReadAsStringAsync(timeout.Token);
+            Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
+            Assert.Equal([RequestState.Pending, RequestState.Completed], Spooled(gateway).Where(r => r.RequestId == "spooled-stream").Select(r => r.State));
+            Assert.Null(await gateway.Services.Store.Ledger.GetAsync("spooled-stream", CancellationToken.None));
+
+            unlock();
+            await gateway.Services.Ledger.FlushAsync();
+            var row = await gateway.Services.Store.Ledger.GetAsync("spooled-stream", CancellationToken.None);
+            Assert.Equal((RequestState.Completed, 103L), (row!.State, row.CostMicros));
+        });
     }
 
     [Fact]
