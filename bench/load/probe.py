@@ -200,6 +200,11 @@ class Target:
                     doc = json.loads(body)
                     msg = doc["choices"][0]["message"]
                     self.check = f"ok json bytes={len(body)} model={doc.get('model')} content_len={len(msg.get('content') or '')}"
+                    # The gateway's price for the answer: "unknown" would mean nothing was billed, and a billed answer
+                    # (the common case) also waits for its ledger row, which the probe is meant to include.
+                    cost = resp.getheader("x-switchyard-cost-usd")
+                    if cost:
+                        self.check += f" cost_usd={cost}"
             except (ValueError, KeyError, IndexError, TypeError) as e:
                 self.error(f"body check failed: {type(e).__name__}: {e}: {body[:200]!r}")
                 self.check = "FAILED"
