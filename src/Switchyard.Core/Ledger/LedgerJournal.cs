@@ -10,8 +10,8 @@ using Microsoft.Win32.SafeHandles;
 namespace Switchyard.Ledger;
 
 /// <summary>
-/// The ledger's spool on local disk. A final row is appended here with one write before its answer is released, and is
-/// committed to the database with others afterwards. A row in the spool survives a crash of the process (the kernel's page
+/// The ledger's spool on local disk. Every row (the pending one at admission, the final one before its answer is released)
+/// is appended here with one write, and committed to the database with others afterwards. A row in the spool survives a crash of the process (the kernel's page
 /// cache holds it, as it holds SQLite's own WAL under <c>synchronous=NORMAL</c>), and the next start replays what the
 /// database may not have. An answer therefore waits for one write instead of a commit: under SQLite a dozen page writes
 /// and, now and then, a checkpoint's fsync, which made the c=1 tail (bench/README.md, "The ledger's spool").

@@ -81,7 +81,7 @@ public sealed class GatewayServices : IAsyncDisposable
     public BudgetAccountant Budgets { get; }
     public RateLimitRegistry RateLimits { get; }
     public LedgerWriter Ledger { get; }
-    /// <summary>Where billed rows wait for their commit (SQLite only; null when another process holds it).</summary>
+    /// <summary>Where ledger rows wait for their commit (SQLite only; null when another process holds it).</summary>
     public LedgerJournal? Spool { get; }
     public GatewayHandler Pipeline { get; }
     /// <summary>Responses API answers kept for <c>previous_response_id</c>, scoped to the key that created them.</summary>
