@@ -13,7 +13,6 @@ namespace Switchyard.Ledger;
 public sealed class LedgerWriter : IAsyncDisposable
 {
     private const int MaxBatch = 1000;
-    private static readonly TimeSpan LingerStep = TimeSpan.FromMilliseconds(5);
     private readonly ILedgerStore _store;
     private readonly ILogger _logger;
     private readonly Channel<Item> _queue;
@@ -62,7 +61,9 @@ public sealed class LedgerWriter : IAsyncDisposable
     {
         if (_journal is not null && TrySpool(record) is var segment and > 0)
         {
-            return _queue.Writer.TryWrite(new Item(record, null, segment)) ? Task.CompletedTask : _queue.Writer.WriteAsync(new Item(record, null, segment)).AsTask();
+            if (!_queue.Writer.TryWrite(new Item(record, null, segment))) return _queue.Writer.WriteAsync(new Item(record, null, segment)).AsTask();
+            SignalIfBatchReady();
+            return Task.CompletedTask;
         }
         return AppendDurableAsync(record);
     }
@@ -93,8 +94,17 @@ public sealed class LedgerWriter : IAsyncDisposable
         await durable.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Released for every row someone waits on: ends a linger early.</summary>
+    /// <summary>Released for every row someone waits on, and when half a batch has queued up: ends a linger early.</summary>
     private readonly SemaphoreSlim _urgent = new(0, int.MaxValue);
+
+    /// <summary>1 once the queue has been reported as holding half a batch, until the writer drains it.</summary>
+    private int _batchSignalled;
+
+    /// <summary>Wakes a lingering writer when half a batch waits in the queue, once per drain (not for every row).</summary>
+    private void SignalIfBatchReady()
+    {
+        if (_queue.Reader.Count >= MaxBatch / 2 && Interlocked.Exchange(ref _batchSignalled, 1) == 0) _urgent.Release();
+    }
 
     /// <summary>Completes when every row queued before it is durable (for readers that must see their own writes).</summary>
     public async Task FlushAsync()
@@ -114,6 +124,10 @@ public sealed class LedgerWriter : IAsyncDisposable
             // Only when the queue is full: wait for room off the request path rather than drop the row.
             _ = _queue.Writer.WriteAsync(item).AsTask();
         }
+        else
+        {
+            SignalIfBatchReady();
+        }
     }
 
     private async Task RunAsync()
@@ -127,9 +141,9 @@ public sealed class LedgerWriter : IAsyncDisposable
             batch.Clear();
             Drain(reader, batch);
             // Nobody waits on these rows (pending rows, refusals, unpriced or spooled answers): linger so that they share a
-            // commit with what follows. The linger wakes when a row someone waits for arrives, and every LingerStep to see
-            // whether the batch is full (so that a long linger never caps the rows committed per second), not for every
-            // row: traffic nobody waits on costs a few wake-ups and one commit per linger, however many rows it brings.
+            // commit with what follows. The linger ends early when a row someone waits for arrives, or when half a batch
+            // has queued up (so that a long linger never caps the rows committed per second); not for every row: traffic
+            // nobody waits on costs a couple of wake-ups and one commit per batch, however many rows it brings.
             if (Linger > TimeSpan.Zero && !batch.Exists(static item => item.Durable is not null))
             {
                 while (_urgent.CurrentCount > 0 && _urgent.Wait(0)) { } // signals of rows already in this batch
@@ -138,7 +152,10 @@ public sealed class LedgerWriter : IAsyncDisposable
                 {
                     var left = Linger - Stopwatch.GetElapsedTime(started);
                     if (left <= TimeSpan.Zero) break;
-                    await _urgent.WaitAsync(left < LingerStep ? left : LingerStep).ConfigureAwait(false);
+                    Volatile.Write(ref _batchSignalled, 0);
+                    Drain(reader, batch);
+                    if (batch.Count >= MaxBatch) break;
+                    await _urgent.WaitAsync(left).ConfigureAwait(false);
                     Drain(reader, batch);
                 }
             }
