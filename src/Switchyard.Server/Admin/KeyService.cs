@@ -26,14 +26,17 @@ internal sealed class KeyService(IGatewayStore store, TimeProvider time, Action<
     public long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
-    /// The ledger, once every row queued so far is committed: an answer is released when its row is in the spool, before
-    /// it is in the database, and what an admin reads must include the calls already answered.
+    /// The ledger, once every row queued before this service's first ledger read is committed: an answer is released when
+    /// its row is in the spool, before it is in the database, and what an admin reads must include the calls already
+    /// answered. One flush serves every read of the request (a list of keys reads one spend per key).
     /// </summary>
     public async Task<ILedgerStore> LedgerAsync()
     {
-        if (ledger is not null) await ledger.FlushAsync();
+        if (ledger is not null) await (_flushed ??= ledger.FlushAsync());
         return store.Ledger;
     }
+
+    private Task? _flushed;
 
     public async Task<(VirtualKey Key, string Secret)> CreateAsync(AdminCaller caller, KeyInput input, CancellationToken cancellationToken)
     {

@@ -165,6 +165,25 @@ public sealed class SpendLedgerTests
     }
 
     [Fact]
+    public async Task TheAdminLogsIncludeAnAnswerWhoseRowIsStillOnlyInTheSpool()
+    {
+        await WithTheDatabaseLockedAsync(GatewayUnderTest.TemporaryDataDirectory(), async (gateway, unlock) =>
+        {
+            using (var response = await gateway.Client.SendAsync(Chat("logged-stream", stream: true)))
+            {
+                Assert.EndsWith("data: [DONE]\n\n", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            // Reads are not blocked by the write lock: without committing the queue first, the log would miss the call.
+            var logs = gateway.Client.GetStringAsync("/admin/v1/logs?limit=10");
+            await Task.Delay(100);
+            unlock();
+            using var body = System.Text.Json.JsonDocument.Parse(await logs);
+            var row = Assert.Single(body.RootElement.GetProperty("data").EnumerateArray(), r => r.GetProperty("request_id").GetString() == "logged-stream");
+            Assert.Equal("completed", row.GetProperty("state").GetString());
+        });
+    }
+
+    [Fact]
     public async Task RowsThatADeadProcessLeftInTheSpoolAreInTheLedgerAfterARestart()
     {
         var dataDirectory = GatewayUnderTest.TemporaryDataDirectory();
