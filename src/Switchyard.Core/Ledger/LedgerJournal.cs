@@ -144,7 +144,6 @@ public sealed class LedgerJournal : IDisposable
     public async Task<int> RecoverAsync(ILedgerStore store, ILogger logger, CancellationToken cancellationToken)
     {
         var replayed = 0;
-        var batch = new List<SpendRecord>(1000);
         foreach (var path in _leftover)
         {
             var (records, tornBytes) = Read(path);
@@ -152,12 +151,7 @@ public sealed class LedgerJournal : IDisposable
             {
                 logger.LogWarning("Ledger spool {Segment}: the last {Bytes} bytes are an incomplete record (the process died while writing it); ignored", System.IO.Path.GetFileName(path), tornBytes);
             }
-            foreach (var chunk in records.Chunk(1000))
-            {
-                batch.Clear();
-                batch.AddRange(chunk);
-                await store.WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-            }
+            foreach (var chunk in records.Chunk(1000)) await store.WriteBatchAsync(chunk, cancellationToken).ConfigureAwait(false);
             replayed += records.Count;
             File.Delete(path);
         }
