@@ -4,15 +4,8 @@ using Switchyard.Ledger;
 namespace Switchyard.Tests.Ledger;
 
 /// <summary>The ledger's spool: what a crash leaves is replayed, a torn record is cut off, committed segments go away.</summary>
-public sealed class LedgerJournalTests : IDisposable
+public sealed class LedgerJournalTests : SpoolDirectoryTest
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("switchyard-spool-").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
-    }
-
     private static SpendRecord Row(string id, long cost = 20) => new()
     {
         RequestId = id,
@@ -35,40 +28,38 @@ public sealed class LedgerJournalTests : IDisposable
         TagsJson = """["a","b"]""",
     };
 
-    private string[] Segments() => Directory.GetFiles(_directory, "*.spool");
-
     [Fact]
     public async Task RowsAProcessLeftUncommittedAreReplayedInOrderWithEveryField()
     {
-        using (var journal = LedgerJournal.TryOpen(_directory)!)
+        using (var journal = LedgerJournal.TryOpen(Spool)!)
         {
             foreach (var id in new[] { "r1", "r2", "r3" }) journal.Append(Row(id));
         } // closed with nothing committed: what a crash leaves
 
-        using var reopened = LedgerJournal.TryOpen(_directory)!;
+        using var reopened = LedgerJournal.TryOpen(Spool)!;
         Assert.Single(reopened.Leftover);
         var store = new RecordingLedgerStore();
         Assert.Equal(3, await reopened.RecoverAsync(store, NullLogger.Instance, CancellationToken.None));
 
         Assert.Equal(["r1", "r2", "r3"], store.Rows.Select(r => r.RequestId));
         Assert.Equal(Row("r2"), store.Rows[1]);
-        Assert.Empty(Segments());
+        Assert.Empty(SpoolFiles());
         Assert.Empty(reopened.Leftover);
     }
 
     [Fact]
     public async Task ARecordTornByACrashEndsTheReplayAndTheRowsBeforeItSurvive()
     {
-        using (var journal = LedgerJournal.TryOpen(_directory)!)
+        using (var journal = LedgerJournal.TryOpen(Spool)!)
         {
             journal.Append(Row("whole"));
             journal.Append(Row("torn"));
         }
-        var segment = Assert.Single(Segments());
+        var segment = Assert.Single(SpoolFiles());
         var length = new FileInfo(segment).Length;
         using (var file = new FileStream(segment, FileMode.Open)) file.SetLength(length - 7);
 
-        using var reopened = LedgerJournal.TryOpen(_directory)!;
+        using var reopened = LedgerJournal.TryOpen(Spool)!;
         var store = new RecordingLedgerStore();
         Assert.Equal(1, await reopened.RecoverAsync(store, NullLogger.Instance, CancellationToken.None));
         Assert.Equal("whole", Assert.Single(store.Rows).RequestId);
@@ -77,12 +68,12 @@ public sealed class LedgerJournalTests : IDisposable
     [Fact]
     public void ACorruptedRecordFailsItsChecksumAndIsNotReplayed()
     {
-        using (var journal = LedgerJournal.TryOpen(_directory)!)
+        using (var journal = LedgerJournal.TryOpen(Spool)!)
         {
             journal.Append(Row("first"));
             journal.Append(Row("second", cost: 777));
         }
-        var segment = Assert.Single(Segments());
+        var segment = Assert.Single(SpoolFiles());
         var bytes = File.ReadAllBytes(segment);
         var at = bytes.Length - 20; // inside the second record's JSON
         bytes[at] ^= 0x20;
@@ -96,30 +87,30 @@ public sealed class LedgerJournalTests : IDisposable
     [Fact]
     public void SegmentsRollOverAndAreDeletedOnceEveryRowInThemIsCommitted()
     {
-        var journal = LedgerJournal.TryOpen(_directory, segmentBytes: 1)!; // every row starts a new segment
+        var journal = LedgerJournal.TryOpen(Spool, segmentBytes: 1)!; // every row starts a new segment
         var segments = Enumerable.Range(0, 3).Select(i => journal.Append(Row($"s{i}"))).ToArray();
         Assert.Equal(3, segments.Distinct().Count());
-        Assert.Equal(3, Segments().Length);
+        Assert.Equal(3, SpoolFiles().Length);
 
         journal.Committed(segments[1], 1);
-        Assert.Equal(2, Segments().Length); // sealed and all committed: deleted
+        Assert.Equal(2, SpoolFiles().Length); // sealed and all committed: deleted
         journal.Committed(segments[2], 1);
-        Assert.Equal(2, Segments().Length); // the segment being written stays until the spool moves on or closes
+        Assert.Equal(2, SpoolFiles().Length); // the segment being written stays until the spool moves on or closes
         journal.Committed(segments[0], 1);
-        Assert.Single(Segments());
+        Assert.Single(SpoolFiles());
 
         journal.Dispose();
-        Assert.Empty(Segments());
+        Assert.Empty(SpoolFiles());
     }
 
     [Fact]
     public void ASecondProcessOnTheSameDatabaseGetsNoSpool()
     {
-        using var first = LedgerJournal.TryOpen(_directory);
+        using var first = LedgerJournal.TryOpen(Spool);
         Assert.NotNull(first);
-        Assert.Null(LedgerJournal.TryOpen(_directory));
+        Assert.Null(LedgerJournal.TryOpen(Spool));
         first.Dispose();
-        using var afterwards = LedgerJournal.TryOpen(_directory);
+        using var afterwards = LedgerJournal.TryOpen(Spool);
         Assert.NotNull(afterwards);
     }
 }

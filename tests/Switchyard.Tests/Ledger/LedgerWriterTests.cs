@@ -4,7 +4,7 @@ using Switchyard.Ledger;
 namespace Switchyard.Tests.Ledger;
 
 /// <summary>The group-commit writer: batching, lingering, collapsing, retrying, draining.</summary>
-public sealed class LedgerWriterTests
+public sealed class LedgerWriterTests : SpoolDirectoryTest
 {
     private static SpendRecord Row(string id, RequestState state) => new() { RequestId = id, CreatedAt = 1, State = state };
 
@@ -70,38 +70,35 @@ public sealed class LedgerWriterTests
     [Fact]
     public async Task WithASpoolABilledRowIsDurableOnTheSpoolsWriteAndTheSpoolEmptiesOnceItIsCommitted()
     {
-        var directory = Directory.CreateTempSubdirectory("switchyard-spool-").FullName;
         var store = new RecordingLedgerStore(open: false); // a slow database: commits wait
-        var journal = LedgerJournal.TryOpen(directory)!;
+        var journal = LedgerJournal.TryOpen(Spool)!;
         await using (var writer = new LedgerWriter(store, NullLogger.Instance, journal: journal))
         {
             var append = writer.AppendAsync(Row("a", RequestState.Completed));
             Assert.True(append.IsCompletedSuccessfully); // the answer waits for the spool, not for the commit
             Assert.Empty(store.Batches);
-            Assert.Equal("a", Assert.Single(LedgerJournal.Read(Assert.Single(Directory.GetFiles(directory, "*.spool"))).Records).RequestId);
+            Assert.Equal("a", Assert.Single(LedgerJournal.Read(Assert.Single(SpoolFiles())).Records).RequestId);
 
             store.Gate.SetResult();
             await writer.FlushAsync();
             Assert.Equal("a", Assert.Single(store.Rows).RequestId);
         }
         journal.Dispose();
-        Assert.Empty(Directory.GetFiles(directory, "*.spool"));
-        Directory.Delete(directory, recursive: true);
+        Assert.Empty(SpoolFiles());
     }
 
     [Fact]
     public async Task WithASpoolEveryRowIsInItBeforeItIsQueuedSoThatACrashLosesNone()
     {
-        var directory = Directory.CreateTempSubdirectory("switchyard-spool-").FullName;
         var store = new RecordingLedgerStore(open: false);
-        var journal = LedgerJournal.TryOpen(directory)!;
+        var journal = LedgerJournal.TryOpen(Spool)!;
         var writer = new LedgerWriter(store, NullLogger.Instance, journal: journal);
         writer.Enqueue(Row("in-flight", RequestState.Pending));
         writer.Enqueue(Row("refused", RequestState.Rejected));
         await writer.AppendAsync(Row("billed", RequestState.Completed));
 
         // The process dies here: nothing was committed, and the next one finds every row.
-        var spooled = LedgerJournal.Read(Assert.Single(Directory.GetFiles(directory, "*.spool"))).Records;
+        var spooled = LedgerJournal.Read(Assert.Single(SpoolFiles())).Records;
         Assert.Equal([("in-flight", RequestState.Pending), ("refused", RequestState.Rejected), ("billed", RequestState.Completed)],
             spooled.Select(r => (r.RequestId, r.State)));
         Assert.Empty(store.Batches);
@@ -111,16 +108,14 @@ public sealed class LedgerWriterTests
         await writer.DisposeAsync();
         journal.Dispose();
         Assert.Equal(3, store.Rows.Count);
-        Assert.Empty(Directory.GetFiles(directory, "*.spool"));
-        Directory.Delete(directory, recursive: true);
+        Assert.Empty(SpoolFiles());
     }
 
     [Fact]
     public async Task WhenTheSpoolCannotTakeARowItsAnswerWaitsForTheCommitInstead()
     {
-        var directory = Directory.CreateTempSubdirectory("switchyard-spool-").FullName;
         var store = new RecordingLedgerStore(open: false);
-        var journal = LedgerJournal.TryOpen(directory)!;
+        var journal = LedgerJournal.TryOpen(Spool)!;
         journal.Dispose(); // every append now fails
         await using (var writer = new LedgerWriter(store, NullLogger.Instance, journal: journal))
         {
@@ -131,6 +126,5 @@ public sealed class LedgerWriterTests
             await append;
             Assert.Equal("b", Assert.Single(store.Rows).RequestId);
         }
-        Directory.Delete(directory, recursive: true);
     }
 }
