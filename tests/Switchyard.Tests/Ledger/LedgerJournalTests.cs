@@ -66,6 +66,35 @@ public sealed class LedgerJournalTests : SpoolDirectoryTest
     }
 
     [Fact]
+    public async Task ASegmentLeftByACrashEndsAtItsUnusedZerosWithoutATornRecord()
+    {
+        // What a killed process leaves: the segment at its full allocated size, the records, then zeros.
+        var crashed = Path.Combine(Spool, "crashed");
+        Directory.CreateDirectory(crashed);
+        using (var journal = LedgerJournal.TryOpen(Spool)!)
+        {
+            journal.Append(Row("a"));
+            journal.Append(Row("b"));
+            var segment = Assert.Single(SpoolFiles());
+            File.Copy(segment, Path.Combine(crashed, Path.GetFileName(segment)));
+        }
+        var copy = Assert.Single(Directory.GetFiles(crashed));
+        Assert.Equal(4 * 1024 * 1024, new FileInfo(copy).Length);
+
+        var (records, tornBytes) = LedgerJournal.Read(copy);
+        Assert.Equal(["a", "b"], records.Select(r => r.RequestId));
+        Assert.Equal(0, tornBytes);
+
+        // Closed normally, a segment is cut to its records.
+        var closed = Assert.Single(SpoolFiles());
+        Assert.True(new FileInfo(closed).Length < 4096);
+        using var reopened = LedgerJournal.TryOpen(crashed)!;
+        var store = new RecordingLedgerStore();
+        Assert.Equal(2, await reopened.RecoverAsync(store, NullLogger.Instance, CancellationToken.None));
+        Assert.Equal(Row("b"), store.Rows[1]);
+    }
+
+    [Fact]
     public void ACorruptedRecordFailsItsChecksumAndIsNotReplayed()
     {
         using (var journal = LedgerJournal.TryOpen(Spool)!)
