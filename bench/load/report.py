@@ -138,7 +138,11 @@ def main():
         checks.append((f"{r['mode']} c={r['conns']}: non-2xx + socket errors", str(errs), "0", verdict(errs == 0)))
     if gw_load:
         peak = max(num(r["rss_peak_mib"]) for r in gw_load)
-        checks.append(("gateway peak RSS under load", f"{peak:.0f} MiB", f"< {T_RSS_MIB:.0f} MiB", verdict(peak < T_RSS_MIB)))
+        # judged on the kernel's high-water mark when the run recorded it: sampling misses a GC's short spike
+        hwm = next((num(m.split("gateway=", 1)[1]) for m in meta if m.startswith("rss_hwm_mib gateway=")), math.nan)
+        shown = f"{peak:.0f} MiB" if math.isnan(hwm) else f"{hwm:.0f} MiB high-water mark (sampled peak {peak:.0f})"
+        worst = peak if math.isnan(hwm) else max(peak, hwm)
+        checks.append(("gateway peak RSS under load", shown, f"< {T_RSS_MIB:.0f} MiB", verdict(worst < T_RSS_MIB)))
     for mode in ("json", "sse"):
         g, d, h = p.get((mode, "gateway")), p.get((mode, "direct")), p.get((mode, "hop"))
         if not g or not d:

@@ -706,10 +706,16 @@ done
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 GW_RSS_END="-"
-[[ -n "$GW_PID" ]] && GW_RSS_END=$(( $(rss_now_kb "$GW_PID") / 1024 ))
+GW_RSS_HWM="-"
+if [[ -n "$GW_PID" ]]; then
+  GW_RSS_END=$(( $(rss_now_kb "$GW_PID") / 1024 ))
+  # the kernel's high-water mark: every spike of the run (a GC's), not only those a 0.25 s sample happens to catch
+  GW_RSS_HWM=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$GW_PID/status" 2>/dev/null || echo "-")
+fi
 {
   echo "# loadavg_after $LOAD_AFTER"
   echo "# rss_end_mib gateway=$GW_RSS_END"
+  echo "# rss_hwm_mib gateway=$GW_RSS_HWM"
 } >>"$TSV"
 log "load average after: $LOAD_AFTER"
 
