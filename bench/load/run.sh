@@ -9,13 +9,15 @@ DURATION=10
 WARMUP=3
 CONNS="16,64"
 THREADS=2
-TARGETS="direct,hop,gateway"
+TARGETS="direct,hop,relay,gateway"
 MODES="json,sse"
 PROBE=1
 PROBE_ROUNDS=5
 PROBE_SECONDS=1
 PORT_BASE=18180
 GW_DIR=""
+RELAY_DIR=""
+RELAY_PID=""
 GW_TIMEOUT=60
 RESULTS_DIR="$REPO/bench/results"
 KEEP_TMP=0
@@ -37,6 +39,8 @@ Usage: bench/load/run.sh [options]
 Measures the gateway against a fixed-response nginx upstream on this machine, all on 127.0.0.1:
   direct   wrk -> nginx mock                      (ceiling of the rig)
   hop      wrk -> nginx proxy_pass -> nginx mock  (floor of "one more hop")
+  relay    wrk -> kestrel-relay -> nginx mock     (bench/KestrelRelay: Kestrel + SocketsHttpHandler, no gateway work;
+                                                   the floor of any .NET gateway, built and tuned as the gateway is)
   gateway  wrk -> switchyard -> nginx mock        (published Release build of src/Switchyard.Server)
 in JSON and SSE modes, at each connection count, plus a serial c=1 probe (bench/load/probe.py).
 Prints a table and writes a TSV under bench/results/. Every run is bounded in time; all processes
@@ -47,7 +51,7 @@ Options:
   -w, --warmup SEC         wrk warm-up per target and mode before measuring, 0 = none (default $WARMUP)
   -c, --connections LIST   comma-separated wrk connection counts (default $CONNS)
   -t, --threads N          wrk threads (default $THREADS)
-      --targets LIST       any of direct,hop,gateway (default $TARGETS)
+      --targets LIST       any of direct,hop,relay,gateway (default $TARGETS)
       --modes LIST         any of json,sse,embed (default $MODES; embed = POST /v1/embeddings)
       --probe-rounds N     c=1 probe: interleaved rounds (default $PROBE_ROUNDS)
       --probe-seconds S    c=1 probe: seconds per target per round (default $PROBE_SECONDS)
@@ -61,6 +65,7 @@ Options:
                            dotnet-counters is installed, allocation per request, GCs/s and GC pause share are
                            reported; install: dotnet tool install -g dotnet-counters)
       --gateway-dir DIR    use an already published gateway (DIR/switchyard); skips dotnet publish
+      --relay-dir DIR      use an already published bench/KestrelRelay (DIR/kestrel-relay); skips its dotnet publish
       --gateway-env K=V    extra environment for the gateway process, repeatable (runtime knobs, e.g.
                            DOTNET_gcServer=1 or DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
       --request-log on|off the gateway's spend ledger and request log (server.request_log; default on)
@@ -70,7 +75,7 @@ Options:
                            instead of the default native-AOT one)
       --publish-in-place   publish from the repo itself (default: from a copy of src/ in the temp dir,
                            so the bench never touches the repo's bin/ and obj/)
-      --port-base N        ports N (mock), N+1 (hop), N+2 (gateway) (default $PORT_BASE)
+      --port-base N        ports N (mock), N+1 (hop), N+2 (gateway), N+3 (relay) (default $PORT_BASE)
       --results-dir DIR    where the TSV goes (default bench/results)
       --keep-tmp           keep the temp dir (configs, logs, raw wrk output)
       --no-install         never run apt-get
@@ -100,6 +105,7 @@ while [[ $# -gt 0 ]]; do
     --request-log) case "$2" in on) REQUEST_LOG=true ;; off) REQUEST_LOG=false ;; *) die "--request-log wants on or off" ;; esac; shift 2 ;;
     --gateway-env) [[ "$2" == *=* ]] || die "--gateway-env wants NAME=VALUE"; GW_ENV+=("$2"); shift 2 ;;
     --gateway-dir) GW_DIR="$2"; shift 2 ;;
+    --relay-dir) RELAY_DIR="$2"; shift 2 ;;
     --gateway-timeout) GW_TIMEOUT="$2"; shift 2 ;;
     --require-gateway) REQUIRE_GW=1; shift ;;
     --publish-in-place) IN_PLACE=1; shift ;;
@@ -122,7 +128,7 @@ for c in "${CONN_LIST[@]}"; do
   [[ "$c" =~ ^[0-9]+$ && "$c" -ge "$THREADS" && "$c" -le 10000 ]] || die "bad connection count '$c' (must be >= threads)"
 done
 IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
-for t in "${TARGET_LIST[@]}"; do [[ "$t" =~ ^(direct|hop|gateway)$ ]] || die "unknown target '$t'"; done
+for t in "${TARGET_LIST[@]}"; do [[ "$t" =~ ^(direct|hop|relay|gateway)$ ]] || die "unknown target '$t'"; done
 IFS=, read -r -a MODE_LIST <<<"$MODES"
 for m in "${MODE_LIST[@]}"; do [[ "$m" =~ ^(json|sse|embed)$ ]] || die "unknown mode '$m'"; done
 [[ "$PROBE_PIN" =~ ^(split|none)$ ]] || die "--probe-pin must be split or none"
@@ -131,6 +137,7 @@ if [[ "$PROBE_PIN" == split && ( $(nproc) -lt 2 || -z "$(command -v taskset)" ) 
 MOCK_PORT=$PORT_BASE
 HOP_PORT=$((PORT_BASE + 1))
 GW_PORT=$((PORT_BASE + 2))
+RELAY_PORT=$((PORT_BASE + 3))
 CLK_TCK=$(getconf CLK_TCK)
 
 has_target() { local x; for x in "${TARGET_LIST[@]}"; do [[ "$x" == "$1" ]] && return 0; done; return 1; }
@@ -167,7 +174,7 @@ if [[ $GC_COUNTERS -eq 1 ]]; then
 fi
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-for p in "$MOCK_PORT" "$HOP_PORT" "$GW_PORT"; do
+for p in "$MOCK_PORT" "$HOP_PORT" "$GW_PORT" "$RELAY_PORT"; do
   port_busy "$p" && die "port $p on 127.0.0.1 is in use; pick another --port-base"
 done
 
@@ -199,6 +206,7 @@ cleanup() {
   local p
   for p in "${BG_PIDS[@]}"; do stop_pid "$p" TERM; done
   stop_pid "$GW_PID" TERM
+  stop_pid "$RELAY_PID" TERM
   local workers
   workers=$(nginx_pids | cut -s -d' ' -f2-)
   stop_pid "$NGINX_PID" QUIT   # graceful: master stops its workers
@@ -234,6 +242,7 @@ target_spec() {
   case "$target" in
     direct) port=$MOCK_PORT ;;
     hop) port=$HOP_PORT ;;
+    relay) port=$RELAY_PORT ;;
     gateway) port=$GW_PORT; token=$MASTER_KEY ;;
   esac
   case "$mode" in
@@ -420,6 +429,45 @@ EOF
   return 1
 }
 
+# ---------------------------------------------------------------- relay (the .NET floor)
+publish_relay() {
+  if [[ -n "$RELAY_DIR" ]]; then
+    [[ -x "$RELAY_DIR/kestrel-relay" ]] || die "--relay-dir $RELAY_DIR has no executable kestrel-relay"
+    return 0
+  fi
+  command -v dotnet >/dev/null 2>&1 || { log "dotnet not found"; return 1; }
+  RELAY_DIR="$TMP/relay"
+  local root="$TMP/relay-src" f
+  mkdir -p "$root/bench"
+  for f in Directory.Build.props Directory.Build.targets Directory.Packages.props global.json NuGet.config nuget.config; do
+    [[ -e "$REPO/$f" ]] && cp "$REPO/$f" "$root/"
+  done
+  tar -C "$REPO" --exclude=bin --exclude=obj -cf - bench/KestrelRelay | tar -C "$root" -xf -
+  log "dotnet publish bench/KestrelRelay -c Release -o $RELAY_DIR"
+  if ! (cd "$root" && timeout 900 dotnet publish bench/KestrelRelay -c Release -o "$RELAY_DIR" -nologo -v q) >"$TMP/publish-relay.log" 2>&1; then
+    log "relay publish failed; last lines of $TMP/publish-relay.log:"
+    tail -15 "$TMP/publish-relay.log" >&2
+    return 1
+  fi
+}
+
+start_relay() {
+  "$RELAY_DIR/kestrel-relay" --port "$RELAY_PORT" --upstream "http://127.0.0.1:$MOCK_PORT" >"$TMP/relay.log" 2>&1 </dev/null &
+  RELAY_PID=$!
+  local i code
+  for i in $(seq 1 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -X POST -H 'Content-Type: application/json' \
+      --data-binary "@$(make_body json bench-json)" "http://127.0.0.1:$RELAY_PORT/json/v1/chat/completions" || true)
+    [[ "$code" == 200 ]] && return 0
+    kill -0 "$RELAY_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "relay did not answer (last status ${code:-none}); log tail:"; tail -10 "$TMP/relay.log" >&2 || true
+  stop_pid "$RELAY_PID" TERM
+  RELAY_PID=""
+  return 1
+}
+
 # ---------------------------------------------------------------- measurement helpers
 cpu_ticks() {  # pids... -> utime+stime sum (clock ticks); fields after "(comm)" to be safe
   local sum=0 p line rest
@@ -497,6 +545,7 @@ measure_point() {  # target mode conns
   nrssf="$rssf.nginx"
   npids=$(nginx_pids)
   [[ "$target" == gateway ]] && gpids="$GW_PID"
+  [[ "$target" == relay ]] && gpids="$RELAY_PID"
   rss_pids=${gpids:-$npids}
   echo 0 >"$rssf"; echo 0 >"$nrssf"
   rss_sampler "$rssf" $rss_pids &
@@ -510,7 +559,7 @@ measure_point() {  # target mode conns
   local cntf="$TMP/wrk/counters-$mode-$target-c$conns.csv" cpid=""
   if [[ -n "$gpids" && -n "$COUNTERS_BIN" && $DURATION -ge 4 ]]; then
     # --duration: it must end by itself (killed, it writes nothing and leaves its session in the gateway)
-    timeout -k 2 $((DURATION + 15)) "$COUNTERS_BIN" collect -p "$GW_PID" --refresh-interval 1 --format csv -o "$cntf" \
+    timeout -k 2 $((DURATION + 15)) "$COUNTERS_BIN" collect -p "$gpids" --refresh-interval 1 --format csv -o "$cntf" \
       --duration "$(d=$((DURATION - 1)); printf '00:%02d:%02d:%02d' $((d / 3600)) $((d % 3600 / 60)) $((d % 60)))" --counters 'System.Runtime[dotnet.gc.heap.total_allocated,dotnet.gc.collections,dotnet.gc.pause.time]' \
       >"$TMP/wrk/counters.log" 2>&1 </dev/null &
     cpid=$!; BG_PIDS+=("$cpid")
@@ -607,6 +656,13 @@ if has_target gateway; then
   fi
 fi
 
+if has_target relay; then
+  if ! publish_relay; then
+    [[ $REQUIRE_GW -eq 1 ]] && die "relay build failed"
+    log "relay target dropped (build failed)"; drop_target relay
+  fi
+fi
+
 log "starting nginx (mock :$MOCK_PORT, hop :$HOP_PORT)"
 start_nginx
 
@@ -627,6 +683,13 @@ if has_target gateway; then
     log "gateway target dropped (did not become ready)"; drop_target gateway
   else
     log "gateway ready, pid $GW_PID, RSS $(( $(rss_now_kb "$GW_PID") / 1024 )) MiB idle"
+  fi
+fi
+if has_target relay; then
+  log "starting relay on :$RELAY_PORT ($RELAY_DIR/kestrel-relay)"
+  if ! start_relay; then
+    [[ $REQUIRE_GW -eq 1 ]] && die "relay did not start"
+    log "relay target dropped (did not answer)"; drop_target relay
   fi
 fi
 [[ ${#TARGET_LIST[@]} -gt 0 ]] || die "no targets left"
@@ -674,13 +737,13 @@ if [[ $PROBE -eq 1 ]]; then
     log "c=1 probe $m: ${PROBE_ROUNDS} rounds x ${PROBE_SECONDS}s per target (pin: $PROBE_PIN, hold cpu awake: ${hold:-no})"
     if [[ "$PROBE_PIN" == split ]]; then
       pin=(taskset -c 0)
-      for p in $(nginx_pids) $GW_PID; do taskset -a -p -c 1 "$p" >/dev/null 2>&1 || true; done
+      for p in $(nginx_pids) $GW_PID $RELAY_PID; do taskset -a -p -c 1 "$p" >/dev/null 2>&1 || true; done
     fi
     timeout -k 5 $(( (PROBE_ROUNDS * ${PROBE_SECONDS%.*} + 2) * ${#TARGET_LIST[@]} + 60 )) \
       "${pin[@]}" python3 "$HERE/probe.py" ${hold:+--hold-cpu-awake} --mode "$m" --rounds "$PROBE_ROUNDS" --seconds "$PROBE_SECONDS" "${args[@]}" >"$TMP/probe-$m.txt" \
       || log "probe $m exited with status $?"
     if [[ "$PROBE_PIN" == split ]]; then
-      for p in $(nginx_pids) $GW_PID; do taskset -a -p -c "0-$(( $(nproc) - 1 ))" "$p" >/dev/null 2>&1 || true; done
+      for p in $(nginx_pids) $GW_PID $RELAY_PID; do taskset -a -p -c "0-$(( $(nproc) - 1 ))" "$p" >/dev/null 2>&1 || true; done
     fi
     # PROBE mode target n errors p50 p90 p99 mean ttfb50 ttfb90 ttfb99 gw_hdr check
     awk -F'\t' -v th="$THREADS" '$1=="PROBE" {
