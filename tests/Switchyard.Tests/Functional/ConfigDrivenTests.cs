@@ -120,6 +120,42 @@ public sealed class ConfigDrivenTests : IAsyncLifetime
         Assert.DoesNotContain(port.ToString(), error);
     }
 
+    [Fact]
+    public async Task AnAnswerCutShortOfItsContentLengthIsA502NotAPartialAnswer()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var upstream = Task.Run(async () =>
+        {
+            // One request answered with 40 of the 500 bytes it announces, then the connection closes.
+            using var socket = await listener.AcceptSocketAsync();
+            var buffer = new byte[64 * 1024];
+            var received = "";
+            while (!received.Contains("\r\n\r\n", StringComparison.Ordinal)) received += Encoding.ASCII.GetString(buffer, 0, await socket.ReceiveAsync(buffer));
+            await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\"chatcmpl-cut\",\"object\":\"chat.co"u8.ToArray());
+            socket.Shutdown(SocketShutdown.Both);
+        });
+        var options = Load($"""
+            models:
+              - name: cut
+                provider: openai-compatible
+                model: m
+                api_base: http://127.0.0.1:{port}/v1
+            """);
+        await using var gateway = await GatewayUnderTest.StartAsync(options);
+
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"cut","messages":[{"role":"user","content":"hi"}]}""");
+        await upstream;
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("upstream_connection_error", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.DoesNotContain("chatcmpl-cut", error.RootElement.GetRawText());
+        using var live = await gateway.Client.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
     [Theory]
     [InlineData(500, 502)]
     [InlineData(502, 502)]
