@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace Switchyard.Pricing;
 
@@ -10,7 +9,7 @@ public static class Money
     public static decimal ToDollars(long micros) => micros / MicrosPerDollar;
 
     /// <summary>Dollars with every significant digit and no trailing zeros (<c>0.000113</c>, <c>1</c>), invariant culture.</summary>
-    public static string Format(long micros) => ToDollars(micros).ToString("0.######", CultureInfo.InvariantCulture);
+    public static string Format(long micros) => Text.FixedPoint.Format(micros, 6);
 
     /// <summary>Dollars as exact micro-dollars; null when negative, finer than a micro-dollar, or beyond any budget.</summary>
     public static long? FromDollars(decimal dollars)

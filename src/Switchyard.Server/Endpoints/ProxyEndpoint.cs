@@ -95,6 +95,6 @@ internal static class Overhead
     public static string Milliseconds(GatewayRequest request, ChatResult result)
     {
         var gateway = Stopwatch.GetElapsedTime(request.StartTimestamp) - result.UpstreamTime;
-        return Math.Max(0, gateway.TotalMilliseconds).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        return Switchyard.Text.FixedPoint.Format(Math.Max(0, (long)Math.Round(gateway.TotalMicroseconds)), 3);
     }
 }
