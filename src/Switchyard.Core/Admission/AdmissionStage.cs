@@ -15,31 +15,37 @@ namespace Switchyard.Admission;
 /// </summary>
 public sealed class AdmissionStage(GatewayHandler inner, AdmissionLimits limits) : DelegatingGatewayHandler(inner)
 {
-    public override async ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
+    public override ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
         var key = request.Caller?.Key;
         var team = request.Caller?.Team;
         var model = request.Body.Summary.Model;
         if (key is not null && (!ModelAccess.Allows(key.Models, model) || team is not null && !ModelAccess.Allows(team.Models, model)))
         {
-            throw new GatewayException(new GatewayError(403, ErrorKind.PermissionDenied,
-                $"This key may not use the model '{model}'.") { Code = "model_not_allowed", Param = "model" });
+            return ValueTask.FromException<ChatResult>(new GatewayException(new GatewayError(403, ErrorKind.PermissionDenied,
+                $"This key may not use the model '{model}'.") { Code = "model_not_allowed", Param = "model" }));
         }
 
         if (key is null && team is null && !limits.GlobalLimited)
         {
-            // The common case of an unlimited caller: nothing to take, nothing to count.
+            // The common case of an unlimited caller: nothing to take, nothing to count, and no async frame of this stage's
+            // own around the inner call.
             request.Meter?.Admit(null, null);
-            return await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return Inner.SendAsync(request, cancellationToken);
         }
         var budgetScopes = BudgetScopes(key, team);
         var rateScopes = RateScopes(key, team);
         if (budgetScopes.Count == 0 && rateScopes.Count == 0)
         {
             request.Meter?.Admit(null, null);
-            return await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return Inner.SendAsync(request, cancellationToken);
         }
+        return AdmitThenSendAsync(request, key, team, model, budgetScopes, rateScopes, cancellationToken);
+    }
 
+    private async ValueTask<ChatResult> AdmitThenSendAsync(GatewayRequest request, VirtualKey? key, Team? team, string model,
+        List<BudgetScope> budgetScopes, List<RateScope> rateScopes, CancellationToken cancellationToken)
+    {
         var estimate = limits.Estimator.Estimate(request, model);
         if (request.Meter is { } counted) counted.PromptTokensEstimate = estimate.PromptTokens;
         RateTicket? ticket = null;

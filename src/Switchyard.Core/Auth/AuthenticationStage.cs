@@ -6,10 +6,20 @@ namespace Switchyard.Auth;
 /// <summary>The outermost stage: nothing of the request is read before the caller is known.</summary>
 public sealed class AuthenticationStage(GatewayHandler inner, IAuthenticator authenticator) : DelegatingGatewayHandler(inner)
 {
-    public override async ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
+    public override ValueTask<ChatResult> SendAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
-        request.Caller = await authenticator.AuthenticateAsync(request.PresentedKey, cancellationToken).ConfigureAwait(false)
-            ?? throw new GatewayException(Unauthorized(request.PresentedKey));
+        var authentication = authenticator.AuthenticateAsync(request.PresentedKey, cancellationToken);
+        if (!authentication.IsCompletedSuccessfully) return AuthenticateThenSendAsync(authentication, request, cancellationToken);
+        // The usual case (the master key, a cached virtual key): known at once, and the inner call's task is this call's, with
+        // no async frame of this stage's own around it.
+        if (authentication.Result is not { } caller) return ValueTask.FromException<ChatResult>(new GatewayException(Unauthorized(request.PresentedKey)));
+        request.Caller = caller;
+        return Inner.SendAsync(request, cancellationToken);
+    }
+
+    private async ValueTask<ChatResult> AuthenticateThenSendAsync(ValueTask<Caller?> authentication, GatewayRequest request, CancellationToken cancellationToken)
+    {
+        request.Caller = await authentication.ConfigureAwait(false) ?? throw new GatewayException(Unauthorized(request.PresentedKey));
         return await Inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
