@@ -96,6 +96,15 @@ public sealed class ConfigDrivenTests : IAsyncLifetime
         Assert.Equal("anthropic/claude-sonnet-4.5", JsonDocument.Parse(_upstream.LastRequest.Body).RootElement.GetProperty("model").GetString());
     }
 
+    /// <summary>A gateway whose model <c>m</c> is served by an OpenAI-compatible upstream on 127.0.0.1:<paramref name="port"/>.</summary>
+    private static Task<GatewayUnderTest> GatewayForUpstreamAtAsync(int port) => GatewayUnderTest.StartAsync(Load($"""
+        models:
+          - name: m
+            provider: openai-compatible
+            model: m
+            api_base: http://127.0.0.1:{port}/v1
+        """));
+
     [Fact]
     public async Task UnreachableUpstreamGets502WithoutItsAddress()
     {
@@ -103,16 +112,9 @@ public sealed class ConfigDrivenTests : IAsyncLifetime
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop(); // nothing listens there now
-        var options = Load($"""
-            models:
-              - name: gone
-                provider: openai-compatible
-                model: m
-                api_base: http://127.0.0.1:{port}/v1
-            """);
-        await using var gateway = await GatewayUnderTest.StartAsync(options);
+        await using var gateway = await GatewayForUpstreamAtAsync(port);
 
-        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"gone","messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"hi"}]}""");
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         var error = await response.Content.ReadAsStringAsync();
@@ -136,16 +138,9 @@ public sealed class ConfigDrivenTests : IAsyncLifetime
             await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\"chatcmpl-cut\",\"object\":\"chat.co"u8.ToArray());
             socket.Shutdown(SocketShutdown.Both);
         });
-        var options = Load($"""
-            models:
-              - name: cut
-                provider: openai-compatible
-                model: m
-                api_base: http://127.0.0.1:{port}/v1
-            """);
-        await using var gateway = await GatewayUnderTest.StartAsync(options);
+        await using var gateway = await GatewayForUpstreamAtAsync(port);
 
-        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"cut","messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await gateway.PostJsonAsync("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"hi"}]}""");
         await upstream;
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
