@@ -21,7 +21,7 @@ public static class CommandLine
     {
         var config = new Option<FileInfo?>("--config", "-c") { Description = "Config file (native Switchyard YAML or a LiteLLM config.yaml). Without it, the embedded default runs: the mock provider plus providers found in the environment." };
         var host = new Option<string?>("--host") { Description = "Address to listen on (default 127.0.0.1, or server.host)." };
-        var port = new Option<int?>("--port", "-p") { Description = "Port to listen on (default 4000, or server.port)." };
+        var port = new Option<int?>("--port", "-p") { Description = "Port to listen on (default 4000, or server.port); 0 lets the system choose one, and the start-up log says which." };
         var serve = new Command("serve", "Run the gateway.") { config, host, port };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -36,7 +36,10 @@ public static class CommandLine
                 },
             };
             await using var app = GatewayHost.Build(options);
-            await app.RunAsync(cancellationToken);
+            await app.StartAsync(cancellationToken);
+            // Where it listens, once bound: with --port 0 this is the only way to learn the port the system chose.
+            app.Logger.LogInformation("Listening on {Address}", GatewayHost.Address(app));
+            await app.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
         return serve;
