@@ -350,6 +350,15 @@ nginx_pids() {  # master + workers
 }
 
 # ---------------------------------------------------------------- gateway
+snapshot_tree() {  # dest path... : the repo's build files and the given paths, without bin/ and obj/
+  local dest="$1" f; shift
+  mkdir -p "$dest"
+  for f in Directory.Build.props Directory.Build.targets Directory.Packages.props global.json NuGet.config nuget.config; do
+    [[ -e "$REPO/$f" ]] && cp "$REPO/$f" "$dest/"
+  done
+  tar -C "$REPO" --exclude=bin --exclude=obj -cf - "$@" | tar -C "$dest" -xf -
+}
+
 publish_gateway() {
   if [[ -n "$GW_DIR" ]]; then
     [[ -x "$GW_DIR/switchyard" ]] || die "--gateway-dir $GW_DIR has no executable switchyard"
@@ -361,12 +370,7 @@ publish_gateway() {
   if [[ $IN_PLACE -eq 0 ]]; then
     # publish a snapshot of the tree, so that our bin/ and obj/ never collide with a build running in the repo
     root="$TMP/src"
-    mkdir -p "$root"
-    local f
-    for f in Directory.Build.props Directory.Build.targets Directory.Packages.props global.json NuGet.config nuget.config; do
-      [[ -e "$REPO/$f" ]] && cp "$REPO/$f" "$root/"
-    done
-    tar -C "$REPO" --exclude=bin --exclude=obj -cf - src | tar -C "$root" -xf -
+    snapshot_tree "$root" src
   fi
   log "dotnet publish src/Switchyard.Server -c Release -o $GW_DIR ${PUBLISH_ARGS[*]+${PUBLISH_ARGS[*]}} (from ${root})"
   if ! (cd "$root" && timeout 900 dotnet publish src/Switchyard.Server -c Release -o "$GW_DIR" -nologo -v q ${PUBLISH_ARGS[@]+"${PUBLISH_ARGS[@]}"}) >"$TMP/publish.log" 2>&1; then
@@ -437,12 +441,8 @@ publish_relay() {
   fi
   command -v dotnet >/dev/null 2>&1 || { log "dotnet not found"; return 1; }
   RELAY_DIR="$TMP/relay"
-  local root="$TMP/relay-src" f
-  mkdir -p "$root/bench"
-  for f in Directory.Build.props Directory.Build.targets Directory.Packages.props global.json NuGet.config nuget.config; do
-    [[ -e "$REPO/$f" ]] && cp "$REPO/$f" "$root/"
-  done
-  tar -C "$REPO" --exclude=bin --exclude=obj -cf - bench/KestrelRelay | tar -C "$root" -xf -
+  local root="$TMP/relay-src"
+  snapshot_tree "$root" bench/KestrelRelay
   log "dotnet publish bench/KestrelRelay -c Release -o $RELAY_DIR"
   if ! (cd "$root" && timeout 900 dotnet publish bench/KestrelRelay -c Release -o "$RELAY_DIR" -nologo -v q) >"$TMP/publish-relay.log" 2>&1; then
     log "relay publish failed; last lines of $TMP/publish-relay.log:"

@@ -61,7 +61,8 @@ public sealed class LedgerWriter : IAsyncDisposable
     {
         if (_journal is not null && TrySpool(record) is var segment and > 0)
         {
-            if (!_queue.Writer.TryWrite(new Item(record, null, segment))) return _queue.Writer.WriteAsync(new Item(record, null, segment)).AsTask();
+            var item = new Item(record, null, segment);
+            if (!_queue.Writer.TryWrite(item)) return _queue.Writer.WriteAsync(item).AsTask();
             SignalIfBatchReady();
             return Task.CompletedTask;
         }
