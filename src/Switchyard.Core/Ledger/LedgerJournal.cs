@@ -36,9 +36,6 @@ public sealed class LedgerJournal : IDisposable
     private const int MaxRecordBytes = 4 * 1024 * 1024;
 
     private readonly Lock _lock = new();
-    private readonly ArrayBufferWriter<byte> _payload = new(1024);
-    private readonly Utf8JsonWriter _json;
-    private readonly byte[] _header = new byte[HeaderBytes];
     private readonly Dictionary<long, Segment> _segments = [];
     private readonly FileStream _directoryLock;
     private string[] _leftover;
@@ -64,7 +61,6 @@ public sealed class LedgerJournal : IDisposable
     {
         Directory = directory;
         _directoryLock = directoryLock;
-        _json = new Utf8JsonWriter(_payload);
         _leftover = [.. System.IO.Directory.EnumerateFiles(directory, "*" + Extension).Order(StringComparer.Ordinal)];
         _nextNumber = _leftover.Length == 0 ? 1 : NumberOf(_leftover[^1]) + 1;
     }
@@ -108,27 +104,57 @@ public sealed class LedgerJournal : IDisposable
     /// <exception cref="IOException">A new segment could not be created (disk full, I/O error): the row is not in the spool.</exception>
     public long Append(SpendRecord record)
     {
+        // Encoded and checksummed before the lock, in the calling thread's own buffer: the lock covers only the copy, so
+        // the event threads that append at once do not spin on each other.
+        var encoded = RecordBuffer.Encode(record);
+        var payload = encoded.WrittenSpan;
+        var recordBytes = HeaderBytes + payload.Length;
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.HashToUInt32(payload));
+        long number;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _payload.ResetWrittenCount();
-            _json.Reset(_payload);
-            JsonSerializer.Serialize(_json, record, LedgerJournalJson.Default.SpendRecord);
-            var payload = _payload.WrittenSpan;
-            var recordBytes = HeaderBytes + payload.Length;
-            BinaryPrimitives.WriteInt32LittleEndian(_header, payload.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(_header.AsSpan(4), Crc32.HashToUInt32(payload));
-
             var segment = _active is { } current && current.Length < SegmentBytes && current.Capacity - current.Length >= recordBytes
                 ? current
                 : StartSegment(recordBytes);
             // The payload before the header that makes it count: a crash between the two leaves a zero length, the end.
             var buffer = segment.View!.SafeMemoryMappedViewHandle;
             buffer.WriteSpan((ulong)(segment.Length + HeaderBytes), payload);
-            buffer.WriteSpan((ulong)segment.Length, (ReadOnlySpan<byte>)_header);
+            buffer.WriteSpan((ulong)segment.Length, (ReadOnlySpan<byte>)header);
             segment.Length += recordBytes;
             segment.Appended++;
-            return segment.Number;
+            number = segment.Number;
+        }
+        RecordBuffer.Release(encoded);
+        return number;
+    }
+
+    /// <summary>A thread's buffer for encoding a record; one that grew for a large row (logged bodies) is not kept.</summary>
+    private static class RecordBuffer
+    {
+        private const int KeptCapacity = 16 * 1024;
+
+        [ThreadStatic]
+        private static ArrayBufferWriter<byte>? t_bytes;
+        [ThreadStatic]
+        private static Utf8JsonWriter? t_json;
+
+        public static ArrayBufferWriter<byte> Encode(SpendRecord record)
+        {
+            var bytes = t_bytes ??= new ArrayBufferWriter<byte>(1024);
+            bytes.ResetWrittenCount();
+            var json = t_json ??= new Utf8JsonWriter(bytes);
+            json.Reset(bytes);
+            SpoolRecordWriter.Write(json, record);
+            json.Flush();
+            return bytes;
+        }
+
+        public static void Release(ArrayBufferWriter<byte> bytes)
+        {
+            if (bytes.Capacity > KeptCapacity) (t_bytes, t_json) = (null, null);
         }
     }
 
@@ -277,7 +303,6 @@ public sealed class LedgerJournal : IDisposable
             if (_disposed) return;
             _disposed = true;
             if (_active is { } active) Seal(active);
-            _json.Dispose();
             _directoryLock.Dispose();
         }
     }

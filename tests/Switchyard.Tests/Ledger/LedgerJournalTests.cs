@@ -47,6 +47,86 @@ public sealed class LedgerJournalTests : SpoolDirectoryTest
         Assert.Empty(reopened.Leftover);
     }
 
+    /// <summary>Every field set to something other than its default, so that a field the spool forgot would come back changed.</summary>
+    private static SpendRecord EveryField(string id) => new()
+    {
+        RequestId = id,
+        CreatedAt = 1_700_000_000_000,
+        FinishedAt = 1_700_000_000_450,
+        State = RequestState.Interrupted,
+        Status = 502,
+        KeyId = "key_1",
+        TeamId = "team_1",
+        Model = "gpt-4o-mini",
+        Deployment = "openai/gpt-4o-mini",
+        ProviderResponseId = "chatcmpl-1",
+        Operation = "chat",
+        Stream = true,
+        InputTokens = 10,
+        CacheReadTokens = 11,
+        CacheWriteTokens = 12,
+        OutputTokens = 13,
+        ReasoningTokens = 14,
+        UsageUnknown = true,
+        CostMicros = 15,
+        CostUnknown = true,
+        ReservedMicros = 16,
+        LatencyMs = 450,
+        TimeToFirstTokenMs = 120,
+        Attempts = 2,
+        Cache = "miss",
+        Error = "upstream_error: \"quoted\", \u00e9, newline \n",
+        TagsJson = """["a","b"]""",
+        RequestBody = """{"model":"m"}""",
+        ResponseBody = """{"id":"x"}""",
+    };
+
+    [Fact]
+    public void EveryFieldOfARowSurvivesTheSpoolAndARowAtItsDefaultsComesBackAsItWent()
+    {
+        var full = EveryField("full");
+        foreach (var property in typeof(SpendRecord).GetProperties().Where(p => p.CanWrite))
+        {
+            var value = property.GetValue(full);
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            Assert.True(value is not null && !value.Equals(type.IsValueType ? Activator.CreateInstance(type) : null), $"EveryField leaves {property.Name} at its default");
+        }
+        var pending = new SpendRecord { RequestId = "pending", CreatedAt = 1_700_000_000_000, State = RequestState.Pending };
+
+        using (var journal = LedgerJournal.TryOpen(Spool)!)
+        {
+            journal.Append(full);
+            journal.Append(pending);
+        }
+        var (records, tornBytes) = LedgerJournal.Read(Assert.Single(SpoolFiles()));
+        Assert.Equal(0, tornBytes);
+        Assert.Equal([full, pending], records);
+
+        // Defaults are left out: a pending row is its id, its start and its state (~70 bytes; ~400 with every field).
+        var alone = Path.Combine(Spool, "pending-alone");
+        using (var journal = LedgerJournal.TryOpen(alone)!) journal.Append(pending);
+        var length = new FileInfo(Assert.Single(Directory.GetFiles(alone, "*.spool"))).Length;
+        Assert.True(length < 100, $"a pending row takes {length} bytes");
+    }
+
+    [Fact]
+    public void RowsAppendedFromManyThreadsAtOnceAreAllInTheSpoolWhole()
+    {
+        using (var journal = LedgerJournal.TryOpen(Spool, segmentBytes: 64 * 1024)!)
+        {
+            Parallel.For(0, 4_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => journal.Append(Row($"t{i}", cost: i)));
+        }
+        var rows = SpoolFiles().Order(StringComparer.Ordinal).SelectMany(file =>
+        {
+            var (records, tornBytes) = LedgerJournal.Read(file);
+            Assert.Equal(0, tornBytes);
+            return records;
+        }).ToList();
+        Assert.Equal(4_000, rows.Count);
+        Assert.All(rows, row => Assert.Equal(Row(row.RequestId, cost: int.Parse(row.RequestId[1..], System.Globalization.CultureInfo.InvariantCulture)), row));
+        Assert.Equal(4_000, rows.Select(r => r.RequestId).Distinct().Count());
+    }
+
     [Fact]
     public async Task ARecordTornByACrashEndsTheReplayAndTheRowsBeforeItSurvive()
     {
