@@ -27,6 +27,8 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
     private GatewayError? _firstError;
     private ReadOnlyMemory<byte> _firstTerminator;
     private ReadOnlyMemory<byte> _firstData;
+    /// <summary>The data payload of the event <see cref="ReadEventsAsync"/> yielded last (valid until the next one is requested).</summary>
+    private ReadOnlyMemory<byte> _data;
 
     private readonly OpenAiChatStreamDecoder? _decoder;
 
@@ -65,20 +67,25 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
         }
     }
 
-    public override async IAsyncEnumerable<StreamItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Relayed, the upstream's events as they are (without a layer of its own per event); otherwise decoded.</summary>
+    public override IAsyncEnumerable<StreamItem> ReadAllAsync(CancellationToken cancellationToken) =>
+        _decoder is null ? ReadEventsAsync(cancellationToken) : DecodeAsync(_decoder, cancellationToken);
+
+    private async IAsyncEnumerable<StreamItem> DecodeAsync(OpenAiChatStreamDecoder decoder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var (item, data) in ReadEventsAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var item in ReadEventsAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (_decoder is null || item.Event is StreamFailed)
+            if (item.Event is StreamFailed)
             {
                 yield return item;
                 continue;
             }
+            var data = _data;
             if (data.IsEmpty) continue; // comments and completed line ends mean nothing to another dialect
             List<StreamEvent> events;
             try
             {
-                events = _decoder.Decode(data.Span);
+                events = decoder.Decode(data.Span);
             }
             catch (JsonException)
             {
@@ -92,14 +99,16 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
         }
     }
 
-    /// <summary>The upstream's events with their data payloads (valid until the next one is requested).</summary>
-    private async IAsyncEnumerable<(StreamItem Item, ReadOnlyMemory<byte> Data)> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The upstream's events, each with its data payload in <see cref="_data"/>.</summary>
+    private async IAsyncEnumerable<StreamItem> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (_first is { } first)
         {
             _first = null;
-            yield return (first, _firstData);
-            if (!_firstTerminator.IsEmpty) yield return (new StreamItem(_firstTerminator, null), default);
+            _data = _firstData;
+            yield return first;
+            _data = default;
+            if (!_firstTerminator.IsEmpty) yield return new StreamItem(_firstTerminator, null);
             if (first.Event is Completed) yield break;
         }
         while (true)
@@ -144,9 +153,11 @@ internal sealed class OpenAiSseResponseStream : ResponseStream
                     Code = "upstream_stream_broken",
                 }));
             }
-            yield return (item, data);
+            _data = data;
+            yield return item;
+            _data = default;
             // A last event the server left without its blank line is completed, or strict clients would drop it.
-            if (!terminator.IsEmpty && !item.Raw.IsEmpty) yield return (new StreamItem(terminator, null), default);
+            if (!terminator.IsEmpty && !item.Raw.IsEmpty) yield return new StreamItem(terminator, null);
             if (item.Event is Completed or StreamFailed) yield break;
         }
     }
