@@ -106,13 +106,17 @@ public sealed class CallTimers : IDisposable
     {
         try
         {
-            _timer.Change(Remaining(), Timeout.InfiniteTimeSpan);
+            // At least a millisecond: timers count whole milliseconds, and a shorter wait would fire at once, early again.
+            var remaining = Remaining();
+            _timer.Change(remaining > MinimumWait ? remaining : MinimumWait, Timeout.InfiniteTimeSpan);
         }
         catch (ObjectDisposedException)
         {
             // The call ended meanwhile.
         }
     }
+
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
 
