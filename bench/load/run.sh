@@ -359,6 +359,16 @@ snapshot_tree() {  # dest path... : the repo's build files and the given paths, 
   tar -C "$REPO" --exclude=bin --exclude=obj -cf - "$@" | tar -C "$dest" -xf -
 }
 
+dotnet_publish() {  # root project outdir logfile [extra args...] : a Release publish, its errors shown when it fails
+  local root="$1" project="$2" out="$3" logfile="$4"; shift 4
+  log "dotnet publish $project -c Release -o $out $* (from $root)"
+  if ! (cd "$root" && timeout 900 dotnet publish "$project" -c Release -o "$out" -nologo -v q "$@") >"$logfile" 2>&1; then
+    log "dotnet publish $project failed; last lines of $logfile:"
+    grep -E 'error|Error' "$logfile" | sort -u | tail -15 >&2 || tail -15 "$logfile" >&2
+    return 1
+  fi
+}
+
 publish_gateway() {
   if [[ -n "$GW_DIR" ]]; then
     [[ -x "$GW_DIR/switchyard" ]] || die "--gateway-dir $GW_DIR has no executable switchyard"
@@ -372,12 +382,7 @@ publish_gateway() {
     root="$TMP/src"
     snapshot_tree "$root" src
   fi
-  log "dotnet publish src/Switchyard.Server -c Release -o $GW_DIR ${PUBLISH_ARGS[*]+${PUBLISH_ARGS[*]}} (from ${root})"
-  if ! (cd "$root" && timeout 900 dotnet publish src/Switchyard.Server -c Release -o "$GW_DIR" -nologo -v q ${PUBLISH_ARGS[@]+"${PUBLISH_ARGS[@]}"}) >"$TMP/publish.log" 2>&1; then
-    log "dotnet publish failed; last lines of $TMP/publish.log:"
-    grep -E 'error|Error' "$TMP/publish.log" | sort -u | tail -15 >&2 || tail -15 "$TMP/publish.log" >&2
-    return 1
-  fi
+  dotnet_publish "$root" src/Switchyard.Server "$GW_DIR" "$TMP/publish.log" ${PUBLISH_ARGS[@]+"${PUBLISH_ARGS[@]}"} || return 1
   [[ -x "$GW_DIR/switchyard" ]] || { log "publish produced no $GW_DIR/switchyard"; return 1; }
 }
 
@@ -443,12 +448,7 @@ publish_relay() {
   RELAY_DIR="$TMP/relay"
   local root="$TMP/relay-src"
   snapshot_tree "$root" bench/KestrelRelay
-  log "dotnet publish bench/KestrelRelay -c Release -o $RELAY_DIR"
-  if ! (cd "$root" && timeout 900 dotnet publish bench/KestrelRelay -c Release -o "$RELAY_DIR" -nologo -v q) >"$TMP/publish-relay.log" 2>&1; then
-    log "relay publish failed; last lines of $TMP/publish-relay.log:"
-    tail -15 "$TMP/publish-relay.log" >&2
-    return 1
-  fi
+  dotnet_publish "$root" bench/KestrelRelay "$RELAY_DIR" "$TMP/publish-relay.log"
 }
 
 start_relay() {

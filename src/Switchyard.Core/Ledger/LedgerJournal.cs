@@ -308,6 +308,7 @@ public sealed class LedgerJournal : IDisposable
     }
 }
 
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+/// <summary>Reads spool records back (they are written by <see cref="SpoolRecordWriter"/>).</summary>
+[JsonSourceGenerationOptions(UseStringEnumConverter = true, GenerationMode = JsonSourceGenerationMode.Metadata)]
 [JsonSerializable(typeof(SpendRecord))]
 internal sealed partial class LedgerJournalJson : JsonSerializerContext;

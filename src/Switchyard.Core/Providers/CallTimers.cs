@@ -80,9 +80,9 @@ public sealed class CallTimers : IDisposable
     /// <summary>What is left of the clock in force: the first-byte or idle limit, whichever applies, within the total.</summary>
     private TimeSpan Remaining()
     {
-        var total = _limits.Total - _time.GetElapsedTime(_started);
-        var step = _firstByteDone ? _limits.Idle - _time.GetElapsedTime(Volatile.Read(ref _lastEvent)) : _limits.FirstByte - _time.GetElapsedTime(_started);
-        return Min(step, total);
+        var elapsed = _time.GetElapsedTime(_started);
+        var step = _firstByteDone ? _limits.Idle - _time.GetElapsedTime(Volatile.Read(ref _lastEvent)) : _limits.FirstByte - elapsed;
+        return Min(step, _limits.Total - elapsed);
     }
 
     private void Fire()
