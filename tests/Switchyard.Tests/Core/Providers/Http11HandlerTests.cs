@@ -103,12 +103,7 @@ public sealed class Http11HandlerTests
     [Fact]
     public async Task Answer_without_a_length_is_read_until_the_upstream_closes_and_its_connection_is_not_kept()
     {
-        await using var server = ScriptedServer.Start(async (connection, _) =>
-        {
-            await connection.ReadRequestAsync();
-            await connection.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"u8.ToArray());
-            connection.Close();
-        });
+        await using var server = ScriptedServer.AnswerOnce("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"u8.ToArray());
         using var client = Client(server.Origin, out var handler);
 
         using (var response = await client.SendAsync(Post(server.Origin, "/x"), CancellationToken.None))
@@ -126,11 +121,7 @@ public sealed class Http11HandlerTests
     [Fact]
     public async Task Interim_100_continue_is_passed_over_for_the_final_answer()
     {
-        await using var server = ScriptedServer.Start(async (connection, _) =>
-        {
-            await connection.ReadRequestAsync();
-            await connection.WriteAsync("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nContent-Length: 2\r\n\r\n{}"u8.ToArray());
-        });
+        await using var server = ScriptedServer.AnswerOnce("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nContent-Length: 2\r\n\r\n{}"u8.ToArray());
         using var client = Client(server.Origin, out _);
 
         using var response = await client.SendAsync(Post(server.Origin, "/x"), CancellationToken.None);
@@ -170,12 +161,7 @@ public sealed class Http11HandlerTests
     [Fact]
     public async Task Body_cut_short_fails_the_read_instead_of_ending_like_a_whole_answer()
     {
-        await using var server = ScriptedServer.Start(async (connection, _) =>
-        {
-            await connection.ReadRequestAsync();
-            await connection.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b"u8.ToArray());
-            connection.Close();
-        });
+        await using var server = ScriptedServer.AnswerOnce("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b"u8.ToArray());
         using var client = Client(server.Origin, out var handler);
 
         using var response = await client.SendAsync(Post(server.Origin, "/x"), CancellationToken.None);
@@ -188,12 +174,7 @@ public sealed class Http11HandlerTests
     [Fact]
     public async Task Cut_chunked_stream_fails_the_read()
     {
-        await using var server = ScriptedServer.Start(async (connection, _) =>
-        {
-            await connection.ReadRequestAsync();
-            await connection.WriteAsync("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\ndata: \r\n"u8.ToArray());
-            connection.Close();
-        });
+        await using var server = ScriptedServer.AnswerOnce("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\ndata: \r\n"u8.ToArray());
         using var client = Client(server.Origin, out _);
 
         using var response = await client.SendAsync(Post(server.Origin, "/x"), CancellationToken.None);
@@ -259,11 +240,7 @@ public sealed class Http11HandlerTests
     [Fact]
     public async Task Answer_that_is_not_http_is_an_invalid_response()
     {
-        await using var server = ScriptedServer.Start(async (connection, _) =>
-        {
-            await connection.ReadRequestAsync();
-            await connection.WriteAsync("SSH-2.0-OpenSSH_9.2\r\n\r\n"u8.ToArray());
-        });
+        await using var server = ScriptedServer.AnswerOnce("SSH-2.0-OpenSSH_9.2\r\n\r\n"u8.ToArray());
         using var client = Client(server.Origin, out _);
 
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Post(server.Origin, "/x"), CancellationToken.None));
@@ -386,6 +363,13 @@ public sealed class Http11HandlerTests
 
         public Uri Origin { get; }
         public int Connections => Volatile.Read(ref _connections);
+
+        /// <summary>Answers each connection's first request with these bytes, then closes it.</summary>
+        public static ScriptedServer AnswerOnce(byte[] answer) => Start(async (connection, _) =>
+        {
+            await connection.ReadRequestAsync();
+            await connection.WriteAsync(answer);
+        });
 
         public static ScriptedServer Start(Func<ScriptedConnection, int, Task> script)
         {
