@@ -66,10 +66,13 @@ public sealed class CallTimers : IDisposable
     /// <summary>An event arrived: the idle clock starts again from now (never past the total deadline).</summary>
     public void EventArrived() => Volatile.Write(ref _lastEvent, _time.GetTimestamp());
 
+    /// <summary>The client went away (its cancellation, not a clock, ended the call).</summary>
+    public bool ClientGone => _client.IsCancellationRequested;
+
     /// <summary>After an upstream step was cancelled: the timeout that fired, or null if the client left.</summary>
     public GatewayError? TimeoutError(string provider)
     {
-        if (_client.IsCancellationRequested || !_source.IsCancellationRequested) return null;
+        if (ClientGone || !_source.IsCancellationRequested) return null;
         // Small margin: the timer may fire a hair before the deadline as measured here.
         if (_time.GetElapsedTime(_started) >= _limits.Total - TimeSpan.FromMilliseconds(15)) return UpstreamErrors.Timeout(provider, "did not finish the request", _limits.Total);
         return _firstByteDone

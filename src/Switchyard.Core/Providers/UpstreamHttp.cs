@@ -60,10 +60,17 @@ public static class UpstreamHttp
     /// <summary>The client-facing error for an exception of an upstream step, or null when it is not the upstream's doing.</summary>
     public static GatewayError? Map(Exception ex, CallTimers timers, string provider, DeploymentOptions options) => ex switch
     {
+        _ when IsConnectTimeout(ex) && !timers.ClientGone => UpstreamErrors.Timeout(provider, "did not accept a connection", options.Timeouts.Connect),
         OperationCanceledException => timers.TimeoutError(provider),
         HttpRequestException or IOException => UpstreamErrors.ConnectionFailed(provider, ex, options.ApiKey, options.ApiBase),
         _ => null,
     };
+
+    /// <summary>
+    /// The connect limit ran out: SocketsHttpHandler reports it as a cancellation, the lean client as a connection error,
+    /// each with a <see cref="TimeoutException"/> inside. Neither is one of the call's own clocks.
+    /// </summary>
+    private static bool IsConnectTimeout(Exception ex) => ex is OperationCanceledException or HttpRequestException && ex.InnerException is TimeoutException;
 
     /// <summary>Up to this announced length a success body is read into one array of that size; past it, buffered as it comes.</summary>
     private const long MaxExactBodyBytes = 64 * 1024 * 1024;
