@@ -98,8 +98,10 @@ internal sealed class Http11BodyStream : Stream
             }
             _remaining = size;
         }
-        if (connection.UnreadCount == 0) await FillAsync(connection, cancellationToken).ConfigureAwait(false);
-        var read = connection.Take(destination.Span, (int)Math.Min(_remaining, int.MaxValue));
+        var read = connection.UnreadCount > 0
+            ? connection.Take(destination.Span, (int)Math.Min(_remaining, int.MaxValue))
+            : await connection.ReceiveAsync(destination[..(int)Math.Min(destination.Length, _remaining)], cancellationToken).ConfigureAwait(false);
+        if (read == 0) throw Premature();
         _remaining -= read;
         if (_remaining == 0) _chunkEndPending = true;
         return read;

@@ -9,8 +9,11 @@ namespace Switchyard.Providers.Http11;
 /// </summary>
 internal sealed class Http11Connection : IDisposable
 {
-    /// <summary>Large enough for any provider's answer head and a stream's events in one read.</summary>
-    private const int BufferSize = 16 * 1024;
+    /// <summary>
+    /// Room for a typical answer head and a few stream events in one read; it grows for a longer head, and a large body
+    /// is read straight into the reader's memory. Small because thousands of streams may hold a connection each.
+    /// </summary>
+    private const int BufferSize = 4 * 1024;
 
     private readonly Socket _socket;
     private byte[] _buffer = new byte[BufferSize];

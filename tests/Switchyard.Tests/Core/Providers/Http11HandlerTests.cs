@@ -79,6 +79,26 @@ public sealed class Http11HandlerTests
     }
 
     [Fact]
+    public async Task Large_bodies_arrive_byte_exact_whether_chunked_or_with_a_length()
+    {
+        await using var fake = await FakeProvider.StartAsync();
+        var events = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 3).Select(i => $"data: {new string((char)('a' + i), 300_000)}\n\n")));
+        var json = Encoding.ASCII.GetBytes($$"""{"data":"{{new string('z', 2_000_000)}}"}""");
+        fake.Route("/stream", FakeReply.Sse(events) with { EventDelay = TimeSpan.Zero });
+        fake.Route("/json", FakeReply.Json(json));
+        using var client = Client(fake.BaseAddress, out var handler);
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var streamed = await client.SendAsync(Post(fake.BaseAddress, "/stream"), CancellationToken.None);
+            Assert.Equal(events, await streamed.Content.ReadAsByteArrayAsync());
+            using var whole = await client.SendAsync(Post(fake.BaseAddress, "/json"), CancellationToken.None);
+            Assert.Equal(json, await whole.Content.ReadAsByteArrayAsync());
+        }
+        Assert.Equal(1, handler.IdleConnections);
+    }
+
+    [Fact]
     public async Task Chunked_answer_written_byte_by_byte_with_extensions_and_trailers_decodes_exactly_and_reuses_the_connection()
     {
         const string Answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" +
