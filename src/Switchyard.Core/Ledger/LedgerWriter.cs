@@ -155,7 +155,9 @@ public sealed class LedgerWriter : IAsyncDisposable
                     if (left <= TimeSpan.Zero) break;
                     Volatile.Write(ref _batchSignalled, 0);
                     Drain(reader, batch);
-                    if (batch.Count >= MaxBatch) break;
+                    // Half a batch at hand is committed at once: rows left over from a full batch must not wait for a
+                    // signal that only a new row would give.
+                    if (batch.Count >= MaxBatch / 2) break;
                     await _urgent.WaitAsync(left).ConfigureAwait(false);
                     Drain(reader, batch);
                 }
