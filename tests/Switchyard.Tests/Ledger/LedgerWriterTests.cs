@@ -68,7 +68,7 @@ public sealed class LedgerWriterTests : SpoolDirectoryTest
         await using var writer = new LedgerWriter(store, NullLogger.Instance) { Linger = TimeSpan.FromMinutes(1) };
         for (var i = 0; i < 1000; i++) writer.Enqueue(Row($"a{i}", RequestState.Rejected));
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (store.IdleDuringCommit.Count == 0 && DateTime.UtcNow < deadline) await Task.Delay(5);
+        while (store.CommitsStarted == 0 && DateTime.UtcNow < deadline) await Task.Delay(5);
         for (var i = 0; i < 600; i++) writer.Enqueue(Row($"b{i}", RequestState.Rejected));
 
         store.Gate.SetResult();

@@ -21,8 +21,13 @@ internal sealed class RecordingLedgerStore : ILedgerStore
         get { lock (Batches) return [.. Batches.SelectMany(b => b)]; }
     }
 
+    /// <summary>Commits begun, including those still waiting at the gate.</summary>
+    public int CommitsStarted => Volatile.Read(ref _commitsStarted);
+    private int _commitsStarted;
+
     public async Task WriteBatchAsync(IReadOnlyList<SpendRecord> batch, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _commitsStarted);
         await Gate.Task.WaitAsync(cancellationToken);
         lock (Batches)
         {
