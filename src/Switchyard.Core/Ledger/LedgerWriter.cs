@@ -101,10 +101,16 @@ public sealed class LedgerWriter : IAsyncDisposable
     /// <summary>1 once the queue has been reported as holding half a batch, until the writer drains it.</summary>
     private int _batchSignalled;
 
-    /// <summary>Wakes a lingering writer when half a batch waits in the queue, once per drain (not for every row).</summary>
+    /// <summary>Rows the lingering writer holds in its batch (0 when it is not lingering).</summary>
+    private int _lingeringRows;
+
+    /// <summary>
+    /// Wakes a lingering writer when half a batch waits, in the queue and in the batch it holds together, once per drain
+    /// (not for every row).
+    /// </summary>
     private void SignalIfBatchReady()
     {
-        if (_queue.Reader.Count >= MaxBatch / 2 && Interlocked.Exchange(ref _batchSignalled, 1) == 0) _urgent.Release();
+        if (_queue.Reader.Count + Volatile.Read(ref _lingeringRows) >= MaxBatch / 2 && Interlocked.Exchange(ref _batchSignalled, 1) == 0) _urgent.Release();
     }
 
     /// <summary>Completes when every row queued before it is durable (for readers that must see their own writes).</summary>
@@ -155,12 +161,17 @@ public sealed class LedgerWriter : IAsyncDisposable
                     if (left <= TimeSpan.Zero) break;
                     Volatile.Write(ref _batchSignalled, 0);
                     Drain(reader, batch);
+                    // The rows held here count towards half a batch too: published before the last look at the queue, so
+                    // that a row queued after that look sees them (SignalIfBatchReady).
+                    Volatile.Write(ref _lingeringRows, batch.Count);
+                    Drain(reader, batch);
                     // Half a batch at hand is committed at once: rows left over from a full batch must not wait for a
                     // signal that only a new row would give.
                     if (batch.Count >= MaxBatch / 2) break;
                     await _urgent.WaitAsync(left).ConfigureAwait(false);
                     Drain(reader, batch);
                 }
+                Volatile.Write(ref _lingeringRows, 0);
             }
             records.Clear();
             finals.Clear();
