@@ -35,8 +35,6 @@ internal sealed class Http11Connection : IDisposable
     /// <summary>Whether it has carried an exchange before (a fresh one cannot have been closed by the upstream while idle).</summary>
     public bool Reused { get; set; }
 
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
-
     /// <summary>Bytes received and not yet consumed.</summary>
     public ReadOnlySpan<byte> Unread => _buffer.AsSpan(_start, _end - _start);
 

@@ -30,9 +30,6 @@ internal sealed class Http11Handler : HttpMessageHandler
     /// <summary>Idle pooled connections (for tests).</summary>
     internal int IdleConnections => _pool.IdleCount;
 
-    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        SendAsync(request, cancellationToken).GetAwaiter().GetResult();
-
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var uri = request.RequestUri ?? throw new InvalidOperationException("The request has no URI.");

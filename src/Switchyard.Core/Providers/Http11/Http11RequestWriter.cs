@@ -70,7 +70,7 @@ internal sealed class Http11RequestWriter : Stream
     {
         var uri = request.RequestUri!;
         WriteAscii(request.Method.Method);
-        WriteByte((byte)' ');
+        WriteAscii(" ");
         WriteAscii(uri.PathAndQuery);
         WriteAscii(" HTTP/1.1\r\n");
         if (request.Headers.Host is { } host) WriteHeader("Host", host);
@@ -133,12 +133,6 @@ internal sealed class Http11RequestWriter : Stream
         Reserve(bytes.Length);
         bytes.CopyTo(_buffer.AsSpan(_length));
         _length += bytes.Length;
-    }
-
-    private new void WriteByte(byte value)
-    {
-        Reserve(1);
-        _buffer[_length++] = value;
     }
 
     private void Reserve(int count)

@@ -82,7 +82,7 @@ internal readonly record struct Http11ResponseHead(int Status, BodyFraming Frami
             else if (Ascii.EqualsIgnoreCase(nameBytes, "Transfer-Encoding"u8))
             {
                 // Chunked must be the last coding; the framing then ignores any Content-Length (RFC 9112 §6.3).
-                chunked = valueBytes.Trim(" \t"u8) is var codings && codings.Length >= 7 && Ascii.EqualsIgnoreCase(codings[^7..], "chunked"u8);
+                chunked = valueBytes.Length >= 7 && Ascii.EqualsIgnoreCase(valueBytes[^7..], "chunked"u8);
                 if (!chunked) keepAlive = false;
             }
             else if (Ascii.EqualsIgnoreCase(nameBytes, "Connection"u8))

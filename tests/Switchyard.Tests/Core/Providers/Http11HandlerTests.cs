@@ -15,9 +15,9 @@ public sealed class Http11HandlerTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private static HttpMessageInvoker Client(Uri origin, out Http11Handler handler)
+    private static HttpMessageInvoker Client(Uri origin, out Http11Handler handler, TimeSpan? idleTimeout = null)
     {
-        handler = new Http11Handler(origin, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(90), TimeSpan.FromMinutes(5));
+        handler = new Http11Handler(origin, TimeSpan.FromSeconds(5), idleTimeout ?? TimeSpan.FromSeconds(90), TimeSpan.FromMinutes(5));
         return new HttpMessageInvoker(handler);
     }
 
@@ -118,6 +118,34 @@ public sealed class Http11HandlerTests
             Assert.Equal("hello world, 10 bytes", await response.Content.ReadAsStringAsync());
         }
         Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
+    public async Task Connection_idle_past_its_limit_is_not_used_again()
+    {
+        await using var server = ScriptedServer.Start(async (connection, _) =>
+        {
+            while (await connection.ReadRequestAsync() is not null)
+            {
+                await connection.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray());
+            }
+        });
+        using var client = Client(server.Origin, out _, idleTimeout: TimeSpan.FromMilliseconds(200));
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await client.SendAsync(Post(server.Origin, "/x"), CancellationToken.None);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(1, server.Connections);
+        await Task.Delay(400);
+        using (var response = await client.SendAsync(Post(server.Origin, "/x"), CancellationToken.None))
+        {
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        }
+        // The idle connection was closed rather than reused (an upstream may already have closed its end).
+        Assert.Equal(2, server.Connections);
+        await server.WaitForClosedAsync(1);
     }
 
     [Fact]
